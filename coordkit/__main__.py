@@ -1,0 +1,5 @@
+import sys
+
+from coordkit.cli import main
+
+sys.exit(main())

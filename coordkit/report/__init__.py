@@ -1,0 +1,1 @@
+"""coordkit.report layer."""
