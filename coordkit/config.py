@@ -1,0 +1,99 @@
+"""Workspace settings, read from ``coordkit.yaml`` in the workspace folder.
+
+Every setting has a default, so a workspace needs no file at all. Settings are
+validated once here and every layer reads them from a :class:`WorkspaceConfig`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from coordkit.errors import ParameterError, WorkspaceError, allowed_values_message
+
+__all__ = ["WorkspaceConfig", "load_config", "CONFIG_FILE", "WEEK_STARTS", "CHANNEL_POLICIES"]
+
+CONFIG_FILE = "coordkit.yaml"
+WEEK_STARTS = ("monday", "sunday")
+CHANNEL_POLICIES = ("other", "reject", "keep")
+NAIVE_TIMESTAMP_POLICIES = ("local", "reject")
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    """Settings of one workspace.
+
+    >>> WorkspaceConfig(timezone="Europe/Berlin").timezone
+    'Europe/Berlin'
+    """
+
+    #: time zone weeks are bucketed in, and the zone of timestamps written without one
+    timezone: str = "UTC"
+    #: first day of the week
+    week_start: str = "monday"
+    #: ISO 4217 code used to format money
+    currency: str = "USD"
+    #: what to do with a channel outside the contract's list
+    channel_policy: str = "other"
+    #: what to do with a timestamp that has a time of day but no zone:
+    #: ``local`` reads it in ``timezone``; ``reject`` rejects the row
+    naive_timestamps: str = "local"
+    #: a file is rejected whole when more than this share of its rows is bad
+    max_bad_share: float = 0.25
+    #: seconds to wait for another process's ingest before giving up
+    lock_timeout_seconds: float = 60.0
+    #: days of touches before an outcome that can earn it credit
+    lookback_days: int = 90
+    #: attribution model used by reports unless told otherwise
+    default_model: str = "position"
+    #: known UTM typos: {"spring_sale_2026": "spring-sale-2026"}
+    utm_aliases: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ParameterError(
+                f"timezone {self.timezone!r} is not a known time zone",
+                hint="use an IANA name such as 'UTC', 'Europe/Berlin' or 'America/New_York'",
+            ) from None
+        if self.week_start not in WEEK_STARTS:
+            raise ParameterError(allowed_values_message("week_start", self.week_start, WEEK_STARTS))
+        if self.channel_policy not in CHANNEL_POLICIES:
+            raise ParameterError(allowed_values_message("channel_policy", self.channel_policy, CHANNEL_POLICIES))
+        if self.naive_timestamps not in NAIVE_TIMESTAMP_POLICIES:
+            raise ParameterError(
+                allowed_values_message("naive_timestamps", self.naive_timestamps, NAIVE_TIMESTAMP_POLICIES)
+            )
+        if not 0 <= float(self.max_bad_share) <= 1:
+            raise ParameterError(f"max_bad_share must be between 0 and 1; got {self.max_bad_share!r}")
+        if int(self.lookback_days) < 1:
+            raise ParameterError(f"lookback_days must be at least 1; got {self.lookback_days!r}")
+
+    def replace(self, **changes) -> "WorkspaceConfig":
+        """Return a copy with some settings changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def load_config(workspace: str | Path) -> WorkspaceConfig:
+    """Read ``coordkit.yaml`` from a workspace folder (defaults when absent)."""
+    path = Path(workspace) / CONFIG_FILE
+    if not path.exists():
+        return WorkspaceConfig()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise WorkspaceError(f"{path}: not valid YAML ({exc})", hint="fix the file or delete it to use defaults") from None
+    if not isinstance(data, dict):
+        raise WorkspaceError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
+    known = {f.name for f in dataclasses.fields(WorkspaceConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise WorkspaceError(
+            f"{path}: unknown setting {unknown[0]!r}; allowed settings are {', '.join(sorted(known))}"
+        )
+    return WorkspaceConfig(**data)

@@ -1,0 +1,412 @@
+"""The workspace: one embedded DuckDB file holding the canonical tables.
+
+A workspace is a folder. Its store is ``.coordkit/workspace.duckdb`` (reached
+through Ibis, so the same expressions can later run on another backend), its
+settings are ``coordkit.yaml``. Ingesting is idempotent: rows are upserted by
+their key, so the same or an overlapping export ingested again updates rows
+and never duplicates them. Every ingest is logged with the file's content
+hash and its counts; rejected rows are kept with their reasons.
+
+Writes go through DuckDB SQL directly (``INSERT ... ON CONFLICT``) because
+Ibis has no upsert; everything that reads goes through Ibis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import ibis
+import pandas as pd
+from filelock import FileLock, Timeout
+
+from coordkit.config import WorkspaceConfig, load_config
+from coordkit.contract import TABLES, Table, table_spec
+from coordkit.errors import CoordkitError, WorkspaceError, WorkspaceLockedError
+from coordkit.ingest.validate import ReadResult, read_table
+
+__all__ = ["Workspace", "open_workspace", "ingest_files", "IngestReport", "STORE_DIR", "STORE_FILE"]
+
+STORE_DIR = ".coordkit"
+STORE_FILE = "workspace.duckdb"
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "timestamp": "TIMESTAMPTZ",
+    "float": "DOUBLE",
+    "int": "BIGINT",
+    "bool": "BOOLEAN",
+    "week": "DATE",
+}
+#: bookkeeping columns every canonical table carries
+_META_COLUMNS = (
+    ("extras", "VARCHAR"),
+    ("_source_file", "VARCHAR"),
+    ("_source_row", "BIGINT"),
+    ("_ingest_id", "BIGINT"),
+    ("_first_ingested_at", "TIMESTAMPTZ"),
+    ("_ingested_at", "TIMESTAMPTZ"),
+)
+_LOG_DDL = """
+CREATE TABLE IF NOT EXISTS ingest_log (
+    ingest_id BIGINT PRIMARY KEY,
+    started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
+    file VARCHAR, table_name VARCHAR, preset VARCHAR, content_hash VARCHAR, size_bytes BIGINT,
+    encoding VARCHAR, delimiter VARCHAR,
+    rows_read BIGINT, accepted BIGINT, rejected BIGINT, merged_duplicates BIGINT,
+    inserted BIGINT, updated BIGINT, unchanged BIGINT, late BIGINT,
+    status VARCHAR, message VARCHAR, warnings VARCHAR
+)"""
+_REJECTED_DDL = """
+CREATE TABLE IF NOT EXISTS rejected_rows (
+    ingest_id BIGINT, file VARCHAR, table_name VARCHAR, "row" BIGINT, "column" VARCHAR,
+    value VARCHAR, reason VARCHAR, raw VARCHAR
+)"""
+
+
+@dataclass
+class IngestReport:
+    """What one file's ingest did."""
+
+    file: Path
+    table: str
+    preset: str
+    status: str  # "ok" or "failed"
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    merged_duplicates: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    late: int = 0
+    ingest_id: int | None = None
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+    rejections: pd.DataFrame | None = None
+
+    def summary(self) -> str:
+        if self.status != "ok":
+            return f"{self.file.name} -> {self.table}: FAILED: {self.message}"
+        return (
+            f"{self.file.name} -> {self.table}: {self.rows_read} read = {self.accepted} accepted "
+            f"({self.inserted} new, {self.updated} updated, {self.unchanged} unchanged) + {self.rejected} rejected "
+            f"+ {self.merged_duplicates} merged duplicates; {self.late} late"
+        )
+
+
+def _table_ddl(spec: Table) -> str:
+    columns = [f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in spec.columns]
+    columns += [f'"{name}" {sql_type}' for name, sql_type in _META_COLUMNS]
+    key = ", ".join(f'"{k}"' for k in spec.key)
+    return f'CREATE TABLE IF NOT EXISTS "{spec.name}" ({", ".join(columns)}, PRIMARY KEY ({key}))'
+
+
+class Workspace:
+    """An open workspace folder and its embedded store.
+
+    >>> ws = open_workspace("demo")               # doctest: +SKIP
+    >>> ws.table("outcomes").count().execute()    # doctest: +SKIP
+    1532
+    """
+
+    def __init__(self, path: Path, config: WorkspaceConfig, read_only: bool):
+        self.path = path
+        self.config = config
+        self.read_only = read_only
+        self.db_path = path / STORE_DIR / STORE_FILE
+        self._lock = FileLock(str(path / STORE_DIR / "write.lock"))
+        self.con = self._connect()
+
+    # --- connection ----------------------------------------------------------
+
+    def _connect(self):
+        deadline = time.monotonic() + self.config.lock_timeout_seconds
+        while True:
+            try:
+                con = ibis.duckdb.connect(str(self.db_path), read_only=self.read_only)
+                break
+            except (duckdb.IOException, duckdb.Error) as exc:
+                text = str(exc)
+                if "lock" not in text.lower():
+                    raise WorkspaceError(f"{self.db_path}: cannot open the workspace store ({text.splitlines()[0]})",
+                                         hint="if the file is damaged, move it away and ingest the exports again") from None
+                if time.monotonic() > deadline:
+                    raise WorkspaceLockedError(
+                        f"workspace {self.path} is in use by another process (it holds {self.db_path})",
+                        hint="wait for the other ingest or notebook kernel to finish, or stop it, then try again",
+                    ) from None
+                time.sleep(0.25)
+        con.raw_sql("SET TimeZone = 'UTC'")
+        if not self.read_only:
+            for spec in TABLES.values():
+                con.raw_sql(_table_ddl(spec))
+            con.raw_sql(_LOG_DDL)
+            con.raw_sql(_REJECTED_DDL)
+        return con
+
+    @property
+    def duckdb(self) -> duckdb.DuckDBPyConnection:
+        """The raw DuckDB connection, for writes Ibis cannot express."""
+        return self.con.con
+
+    def close(self) -> None:
+        try:
+            self.con.disconnect()
+        except Exception:  # already closed
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- reading ---------------------------------------------------------------
+
+    def table(self, name: str):
+        """Return a canonical table (or ``ingest_log`` / ``rejected_rows``) as an Ibis table."""
+        if name not in TABLES and name not in ("ingest_log", "rejected_rows", "checkins"):
+            table_spec(name)  # raises with the allowed names
+        if name not in self.con.list_tables():
+            if name in TABLES:
+                raise WorkspaceError(f"workspace {self.path} has no {name!r} table yet", hint=f"run: coordkit ingest FILE --as {name}")
+            raise WorkspaceError(f"workspace {self.path} has no {name!r} table yet")
+        return self.con.table(name)
+
+    def ingest_log(self) -> pd.DataFrame:
+        """Every ingest so far, newest last."""
+        return self.table("ingest_log").order_by("ingest_id").execute()
+
+    def rejected_rows(self, latest_only: bool = True) -> pd.DataFrame:
+        """Rejected rows with their reasons; by default only from each file's latest ingest."""
+        rejected = self.table("rejected_rows").execute()
+        if latest_only and not rejected.empty:
+            log = self.ingest_log()
+            ok = log[log["status"] == "ok"]
+            latest = ok.groupby(["file", "table_name"])["ingest_id"].max()
+            rejected = rejected[rejected["ingest_id"].isin(latest.to_numpy())]
+        return rejected.sort_values(["ingest_id", "row"]).reset_index(drop=True)
+
+    def status(self) -> pd.DataFrame:
+        """One row per canonical table: rows, first and last timestamp, ingests, rejected rows."""
+        log = self.ingest_log()
+        rejected = self.rejected_rows()
+        records = []
+        for spec in TABLES.values():
+            t = self.con.table(spec.name)
+            row = {"table": spec.name, "rows": int(t.count().execute())}
+            if spec.time_column:
+                bounds = t.aggregate(first=t[spec.time_column].min(), last=t[spec.time_column].max()).execute()
+                row["first"], row["last"] = bounds["first"].iloc[0], bounds["last"].iloc[0]
+            else:
+                row["first"] = row["last"] = None
+            row["ingests"] = int((log["table_name"] == spec.name).sum()) if not log.empty else 0
+            row["rejected_rows"] = int((rejected["table_name"] == spec.name).sum()) if not rejected.empty else 0
+            records.append(row)
+        return pd.DataFrame(records)
+
+    # --- writing ---------------------------------------------------------------
+
+    def ingest(self, path: str | Path, table: str, preset=None, **read_options) -> IngestReport:
+        """Validate one file and upsert its accepted rows; log the ingest either way."""
+        if self.read_only:
+            raise WorkspaceError(f"workspace {self.path} was opened read-only", hint="open it with read_only=False to ingest")
+        path = Path(path)
+        started = dt.datetime.now(dt.timezone.utc)
+        content_hash, size = _file_hash(path)
+        preset_name = str(preset) if preset else "canonical"
+        try:
+            result = read_table(path, table, preset, config=self.config, **read_options)
+        except CoordkitError as exc:
+            report = IngestReport(path, table, preset_name, "failed", message=exc.message)
+            with self._write_lock():
+                report.ingest_id = self._log(report, started, content_hash, size, None)
+            raise
+        with self._write_lock():
+            report = self._upsert(result, path)
+            report.ingest_id = self._log(report, started, content_hash, size, result)
+            self._store_rejections(report.ingest_id, result)
+        report.rejections = result.rejected
+        return report
+
+    def _write_lock(self):
+        lock = self._lock
+
+        class _Guard:
+            def __enter__(inner):
+                try:
+                    lock.acquire(timeout=self.config.lock_timeout_seconds)
+                except Timeout:
+                    raise WorkspaceLockedError(
+                        f"workspace {self.path} is being written by another process "
+                        f"(waited {self.config.lock_timeout_seconds:.0f} s for {lock.lock_file})",
+                        hint="wait for the other ingest to finish and try again",
+                    ) from None
+                self.duckdb.begin()
+
+            def __exit__(inner, exc_type, exc, tb):
+                try:
+                    if exc_type is None:
+                        self.duckdb.commit()
+                    else:
+                        self.duckdb.rollback()
+                finally:
+                    lock.release()
+
+        return _Guard()
+
+    def _upsert(self, result: ReadResult, path: Path) -> IngestReport:
+        spec = table_spec(result.table)
+        report = IngestReport(
+            path, spec.name, result.preset, "ok", rows_read=result.rows_read, accepted=len(result.accepted),
+            rejected=len(result.rejected), merged_duplicates=result.merged_duplicates, warnings=list(result.warnings),
+        )
+        if result.accepted.empty:
+            return report
+        incoming = result.accepted.copy()
+        incoming["_source_file"] = path.name
+        db = self.duckdb
+        db.register("_incoming_raw", incoming)
+        try:
+            casts = ", ".join(
+                f'CAST("{c.name}" AS {_SQL_TYPES[c.dtype]}) AS "{c.name}"' for c in spec.columns
+            )
+            db.execute(
+                f'CREATE OR REPLACE TEMP TABLE _incoming AS SELECT {casts}, CAST(extras AS VARCHAR) AS extras, '
+                f'CAST(_source_file AS VARCHAR) AS _source_file, CAST(_source_row AS BIGINT) AS _source_row '
+                f"FROM _incoming_raw"
+            )
+        finally:
+            db.unregister("_incoming_raw")
+        key_join = " AND ".join(f'i."{k}" = t."{k}"' for k in spec.key)
+        same = " AND ".join(
+            f'i."{c}" IS NOT DISTINCT FROM t."{c}"' for c in (*spec.column_names, "extras")
+        )
+        existing = db.execute(
+            f'SELECT count(*), count(*) FILTER (WHERE {same}) FROM _incoming i JOIN "{spec.name}" t ON {key_join}'
+        ).fetchall()[0]
+        matched, unchanged = int(existing[0]), int(existing[1])
+        report.inserted = len(incoming) - matched
+        report.updated = matched - unchanged
+        report.unchanged = unchanged
+        if spec.time_column:
+            report.late = self._count_late(spec)
+        ingest_id = self._next_ingest_id()
+        columns = [*spec.column_names, "extras", "_source_file", "_source_row"]
+        column_list = ", ".join(f'"{c}"' for c in columns)
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in spec.key)
+        db.execute(
+            f'INSERT INTO "{spec.name}" ({column_list}, "_ingest_id", "_first_ingested_at", "_ingested_at") '
+            f"SELECT {', '.join('i.' + chr(34) + c + chr(34) for c in columns)}, ?, now(), now() FROM _incoming i "
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{spec.name}" t WHERE {key_join} AND {same}) '
+            f"ON CONFLICT ({', '.join(chr(34) + k + chr(34) for k in spec.key)}) DO UPDATE SET {updates}, "
+            f'"_ingest_id" = excluded."_ingest_id", "_ingested_at" = excluded."_ingested_at"',
+            [ingest_id],
+        )
+        db.execute("DROP TABLE _incoming")
+        self._reserved_ingest_id = ingest_id
+        return report
+
+    def _count_late(self, spec: Table) -> int:
+        """New rows dated before the latest week already in the table (they arrived after it was reported)."""
+        from zoneinfo import ZoneInfo
+
+        from coordkit.weeks import week_start_of
+
+        latest = self.duckdb.execute(f'SELECT max("{spec.time_column}") FROM "{spec.name}"').fetchall()[0][0]
+        if latest is None:
+            return 0
+        zone = ZoneInfo(self.config.timezone)
+        local_latest = latest.astimezone(zone)
+        cutoff_day = week_start_of(local_latest.date(), self.config.week_start)
+        cutoff = dt.datetime.combine(cutoff_day, dt.time(), tzinfo=zone)
+        key_join = " AND ".join(f'i."{k}" = t."{k}"' for k in spec.key)
+        return int(
+            self.duckdb.execute(
+                f'SELECT count(*) FROM _incoming i WHERE i."{spec.time_column}" < ? '
+                f'AND NOT EXISTS (SELECT 1 FROM "{spec.name}" t WHERE {key_join})',
+                [cutoff],
+            ).fetchall()[0][0]
+        )
+
+    def _next_ingest_id(self) -> int:
+        return int(self.duckdb.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchall()[0][0])
+
+    def _log(self, report: IngestReport, started, content_hash, size, result: ReadResult | None) -> int:
+        ingest_id = getattr(self, "_reserved_ingest_id", None) or self._next_ingest_id()
+        self._reserved_ingest_id = None
+        self.duckdb.execute(
+            "INSERT INTO ingest_log VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                ingest_id, started, str(report.file.resolve()), report.table, report.preset, content_hash, size,
+                result.encoding if result else None, result.delimiter if result else None,
+                report.rows_read, report.accepted, report.rejected, report.merged_duplicates,
+                report.inserted, report.updated, report.unchanged, report.late,
+                report.status, report.message, json.dumps(report.warnings),
+            ],
+        )
+        return ingest_id
+
+    def _store_rejections(self, ingest_id: int, result: ReadResult) -> None:
+        if result.rejected.empty:
+            return
+        frame = result.rejected[["row", "column", "value", "reason", "raw"]].copy()
+        frame.insert(0, "table_name", result.table)
+        frame.insert(0, "file", str(result.path.resolve()))
+        frame.insert(0, "ingest_id", ingest_id)
+        self.duckdb.register("_rejected_new", frame)
+        try:
+            self.duckdb.execute(
+                'INSERT INTO rejected_rows SELECT ingest_id, file, table_name, "row", "column", value, reason, raw FROM _rejected_new'
+            )
+        finally:
+            self.duckdb.unregister("_rejected_new")
+
+
+def _file_hash(path: Path) -> tuple[str | None, int | None]:
+    try:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest(), path.stat().st_size
+    except OSError:
+        return None, None
+
+
+def open_workspace(path: str | Path = ".", *, read_only: bool = False, create: bool = True) -> Workspace:
+    """Open (and by default create) the workspace in folder ``path``.
+
+    >>> ws = open_workspace("demo", read_only=True)   # doctest: +SKIP
+    """
+    folder = Path(path).expanduser()
+    store = folder / STORE_DIR / STORE_FILE
+    if not store.exists():
+        if read_only or not create:
+            raise WorkspaceError(
+                f"{folder} is not a coordkit workspace (no {STORE_DIR}/{STORE_FILE})",
+                hint="run `coordkit demo` for a demo workspace, or `coordkit ingest FILE --as TABLE --workspace DIR`",
+            )
+        (folder / STORE_DIR).mkdir(parents=True, exist_ok=True)
+    return Workspace(folder, load_config(folder), read_only)
+
+
+def ingest_files(workspace: str | Path | Workspace, paths, table: str, preset=None, **read_options) -> list[IngestReport]:
+    """Ingest several files into one table; a failing file is logged and reported, the others go on."""
+    ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace)
+    reports = []
+    try:
+        for path in paths:
+            try:
+                reports.append(ws.ingest(path, table, preset, **read_options))
+            except CoordkitError as exc:
+                reports.append(IngestReport(Path(path), table, str(preset or "canonical"), "failed", message=exc.message))
+    finally:
+        if not isinstance(workspace, Workspace):
+            ws.close()
+    return reports
