@@ -1,0 +1,345 @@
+"""Shipped presets for real vendor exports, read through the validating loader.
+
+Each fixture in ``tests/fixtures/exports/<preset>.csv`` is a small export with
+the vendor's headers and quirks (BOMs, quoted thousands, title lines, totals
+and footer lines, vendor date formats) and at least one bad row. Expected
+values below were worked out by hand from the fixture text.
+
+Row numbers are as a spreadsheet shows them with the header as row 1 (for
+Google Ads the two title lines above the header are skipped first).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from coordkit.config import WorkspaceConfig
+from coordkit.contract import CHANNELS
+from coordkit.ingest.presets import list_presets, load_preset
+from coordkit.ingest.validate import read_table
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
+
+# name -> (table, rows read, accepted, rejected, merged duplicates)
+EXPECTED_COUNTS = {
+    "hubspot-deals": ("outcomes", 8, 6, 1, 1),
+    "hubspot-contacts": ("outcomes", 9, 7, 2, 0),
+    "salesforce-opportunities": ("outcomes", 10, 6, 4, 0),  # 1 bad row + 3 footer lines
+    "mailchimp-campaigns": ("outputs", 6, 5, 1, 0),
+    "hootsuite-posts": ("outputs", 8, 7, 1, 0),
+    "buffer-posts": ("outputs", 6, 5, 1, 0),
+    "google-ads-campaigns": ("outputs", 12, 8, 4, 0),  # 1 bad row + 3 totals lines
+    "meta-ads-campaigns": ("outputs", 7, 6, 1, 0),
+    "utm-links": ("outputs", 7, 6, 1, 0),
+}
+
+# name -> (row, text naming the column, value) of the planted bad row
+BAD_ROW = {
+    "hubspot-deals": (6, "Amount", "-1500"),
+    "hubspot-contacts": (7, "Became a Lead Date", "2026-13-05 16:20"),
+    "salesforce-opportunities": (6, "Created Date", "31/03/2026"),
+    "mailchimp-campaigns": (5, "Send Date", "09/03/2026 09:00"),
+    "hootsuite-posts": (8, "published_at", "Invalid date"),
+    "buffer-posts": (5, "published_at", "2026-02-30 10:00"),
+    "google-ads-campaigns": (9, "Cost", "-12.50"),
+    "meta-ads-campaigns": (6, "Reporting starts", "03/04/2026"),
+    "utm-links": (8, "Created", "2026-03-32"),
+}
+
+# Files whose non-data lines (totals, report footers) are dropped by read.drop_rows_where.
+SUMMARY_LINES = {
+    "salesforce-opportunities": {
+        10: "Grand Totals (7 records)",
+        12: "Confidential Information - Do Not Distribute",
+        13: "Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.",
+    },
+    "google-ads-campaigns": {11: "Total: Account", 12: "Total: Search", 13: "Total: Display"},
+}
+
+# Summary lines currently count towards max_bad_share (see test_summary_lines_do_not_fail_a_normal_export);
+# read those files with a looser limit so the mapping itself is still checked.
+LOOSE = {"salesforce-opportunities": 0.5, "google-ads-campaigns": 0.5}
+
+
+def _read(name: str, **kwargs):
+    table = EXPECTED_COUNTS[name][0]
+    if name in LOOSE and "max_bad_share" not in kwargs:
+        kwargs["max_bad_share"] = LOOSE[name]
+    return read_table(FIXTURES / f"{name}.csv", table, preset=name, **kwargs)
+
+
+def _row(result, column: str, value) -> pd.Series:
+    match = result.accepted[result.accepted[column] == value]
+    assert len(match) == 1, f"expected one accepted row with {column}={value!r}, got {len(match)}"
+    return match.iloc[0]
+
+
+def _utc(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+# --- every preset -------------------------------------------------------------
+
+
+def test_every_vendor_preset_is_shipped_with_a_source():
+    shipped = {p.name: p for p in list_presets()}
+    for name, (table, *_rest) in EXPECTED_COUNTS.items():
+        assert name in shipped, f"preset {name} is not shipped"
+        preset = load_preset(name, table)
+        assert preset.table == table
+        assert preset.title
+        assert len(preset.source) > 40, f"{name}: source should say where the column names come from"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_COUNTS))
+def test_counts_add_up(name):
+    _table, read, accepted, rejected, merged = EXPECTED_COUNTS[name]
+    result = _read(name)
+    assert result.counts == {
+        "rows_read": read,
+        "accepted": accepted,
+        "rejected": rejected,
+        "merged_duplicates": merged,
+    }
+    assert result.rows_read == len(result.accepted) + len(result.rejected) + result.merged_duplicates
+
+
+@pytest.mark.parametrize("name", sorted(BAD_ROW))
+def test_bad_row_is_rejected_with_file_row_column_and_value(name):
+    row, column_text, value = BAD_ROW[name]
+    result = _read(name)
+    hits = result.rejected[result.rejected["row"] == row]
+    assert len(hits) == 1, result.rejected[["row", "reason"]].to_string()
+    reject = hits.iloc[0]
+    reason = reject["reason"]
+    assert f"{name}.csv row {row}" in reason
+    assert column_text in reason
+    assert value in reason
+    assert reject["value"] == value
+    # the original cells are kept with the rejection
+    assert value in reject["raw"]
+    # and the row never reaches the accepted table
+    assert row not in set(result.accepted["_source_row"])
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_COUNTS))
+def test_accepted_rows_meet_the_contract(name):
+    result = _read(name)
+    accepted = result.accepted
+    if result.table == "outputs":
+        assert accepted["output_id"].is_unique
+        assert accepted["output_id"].notna().all()
+        assert set(accepted["channel"]) <= set(CHANNELS)
+        assert accepted["campaign"].notna().all()
+        time_column = "published_at"
+    else:
+        assert accepted["outcome_id"].is_unique
+        time_column = "created_at"
+    assert str(accepted[time_column].dt.tz) == "UTC"
+    assert accepted[time_column].notna().all()
+
+
+# --- summary lines (Google Ads totals, Salesforce footers) ---------------------
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARY_LINES))
+def test_summary_lines_are_dropped_and_accounted_for(name):
+    result = _read(name)
+    for row, label in SUMMARY_LINES[name].items():
+        hits = result.rejected[result.rejected["row"] == row]
+        assert len(hits) == 1, f"{name} row {row} ({label!r}) is not accounted for"
+        assert label in hits.iloc[0]["reason"]
+        assert "summary line" in hits.iloc[0]["reason"]
+    assert not set(SUMMARY_LINES[name]) & set(result.accepted["_source_row"])
+
+
+@pytest.mark.xfail(
+    reason="loader counts drop_rows_where lines (totals/footers) as bad rows towards max_bad_share, "
+    "so an ordinary Google Ads or Salesforce export with a few campaigns fails whole",
+    strict=False,
+)
+@pytest.mark.parametrize("name", sorted(SUMMARY_LINES))
+def test_summary_lines_do_not_fail_a_normal_export(name):
+    table = EXPECTED_COUNTS[name][0]
+    result = read_table(FIXTURES / f"{name}.csv", table, preset=name)  # default max_bad_share (25%)
+    assert len(result.accepted) == EXPECTED_COUNTS[name][2]
+
+
+# --- hand-checked values, one preset at a time ----------------------------------
+
+
+def test_hubspot_deals_values():
+    result = _read("hubspot-deals")
+    won = _row(result, "outcome_id", "15012345678")
+    assert won["kind"] == "opportunity"
+    assert won["created_at"] == _utc("2026-02-02 09:15")
+    assert won["closed_at"] == _utc("2026-03-20 14:05")
+    assert won["amount"] == 24000.0  # "24,000"
+    assert won["won"] == True  # noqa: E712
+    assert won["stage"] == "Closed Won"
+    assert won["owner"] == "Dana Lee"
+    assert won["account_id"] == "8810001"  # Associated Company IDs (Primary)
+    lost = _row(result, "outcome_id", "15012345679")
+    assert lost["won"] == False  # noqa: E712
+    open_deal = _row(result, "outcome_id", "15012345683")
+    assert open_deal["amount"] == 7250.0  # "7,250.00"
+    assert pd.isna(open_deal["won"])
+    no_amount = _row(result, "outcome_id", "15012345681")
+    assert pd.isna(no_amount["amount"])
+    # the repeated Acme row (an overlapping second export) is merged, not doubled
+    assert (result.accepted["outcome_id"] == "15012345678").sum() == 1
+
+
+def test_hubspot_deals_read_in_the_workspace_time_zone():
+    result = _read("hubspot-deals", config=WorkspaceConfig(timezone="America/New_York"))
+    won = _row(result, "outcome_id", "15012345678")
+    assert won["created_at"] == _utc("2026-02-02 14:15")  # 09:15 EST
+    assert won["closed_at"] == _utc("2026-03-20 18:05")  # 14:05 EDT (after the 8 March switch)
+
+
+def test_hubspot_contacts_are_leads_dated_when_they_became_a_lead():
+    result = _read("hubspot-contacts")  # UTF-8 with BOM
+    assert set(result.accepted["kind"]) == {"lead"}
+    chloe = _row(result, "outcome_id", "9100003")
+    assert chloe["contact_id"] == "9100003"
+    # created 27 Feb, became a lead 3 Mar: the lead counts in the week of 3 Mar
+    assert chloe["created_at"] == _utc("2026-03-03 08:00")
+    assert chloe["stage"] == "Marketing Qualified Lead"
+    assert chloe["account_id"] == "8810002"
+    # a subscriber who never became a lead is rejected with that reason, not dropped
+    subscriber = result.rejected[result.rejected["row"] == 6].iloc[0]
+    assert "hubspot-contacts.csv row 6" in subscriber["reason"]
+    assert "Became a Lead Date" in subscriber["reason"]
+    assert "empty" in subscriber["reason"]
+
+
+def test_salesforce_opportunities_values():
+    result = _read("salesforce-opportunities")  # CRLF, every field quoted, footer lines
+    acme = _row(result, "outcome_id", "0065g00000AbCdEAA1")
+    assert acme["kind"] == "opportunity"
+    assert acme["created_at"] == _utc("2026-02-10")  # 2/10/2026, M/D/YYYY
+    assert acme["closed_at"] == _utc("2026-03-20")
+    assert acme["amount"] == 48000.0  # "48,000.00"
+    assert acme["won"] == True  # noqa: E712
+    assert acme["account_id"] == "0015g00000XyZaBAA1"
+    assert acme["campaign"] == "Spring Webinar 2026"
+    assert acme["owner"] == "Dana Lee"
+    initech = _row(result, "outcome_id", "0065g00000AbCdGAA1")
+    assert initech["created_at"] == _utc("2026-03-02")  # 3/2/2026 is 2 March, not 3 February
+    assert pd.isna(initech["won"])
+    globex = _row(result, "outcome_id", "0065g00000AbCdFAA1")
+    assert globex["won"] == False  # noqa: E712
+    assert pd.isna(globex["campaign"])
+
+
+def test_mailchimp_campaigns_values():
+    result = _read("mailchimp-campaigns")
+    invite = _row(result, "output_id", "b2c3d4e5f6")
+    assert invite["published_at"] == _utc("2026-03-05 14:30")  # "Mar 05, 2026 02:30 pm"
+    assert invite["channel"] == "email"
+    assert invite["kind"] == "email"
+    assert invite["platform"] == "Mailchimp"
+    assert invite["campaign"] == "Webinar invite - Spring"
+    assert invite["title"] == "Join our live demo on March 12"
+    assert invite["reach"] == 4751
+    assert invite["opens"] == 1620
+    assert invite["clicks"] == 377
+    first = _row(result, "output_id", "a1b2c3d4e5")
+    assert first["published_at"] == _utc("2026-03-03 09:00")  # 09:00 am
+
+
+def test_hootsuite_posts_values():
+    result = _read("hootsuite-posts")
+    linkedin = _row(result, "output_id", "li-7170000000000000001")
+    assert linkedin["published_at"] == _utc("2026-03-02 15:00")
+    assert linkedin["channel"] == "social"
+    assert linkedin["platform"] == "LinkedIn"
+    assert linkedin["campaign"] == "spring-webinar"
+    assert linkedin["impressions"] == 3412  # "3,412"
+    assert linkedin["engagements"] == 188
+    assert linkedin["clicks"] == 74
+    assert linkedin["url"].startswith("https://www.linkedin.com/feed/update/")
+    x_post = _row(result, "output_id", "1764000000000000001")
+    assert x_post["channel"] == "social"
+    assert pd.isna(x_post["reach"])
+    # a network the preset does not know is kept as `other`, with a warning
+    mastodon = _row(result, "output_id", "110000000000000001")
+    assert mastodon["channel"] == "other"
+    assert any("Mastodon" in w for w in result.warnings)
+
+
+def test_buffer_posts_values():
+    result = _read("buffer-posts")
+    link = "https://www.linkedin.com/feed/update/urn:li:share:7170000000000000101"
+    post = _row(result, "output_id", link)
+    assert post["url"] == link
+    assert post["published_at"] == _utc("2026-03-02 08:00")
+    assert post["channel"] == "social"
+    assert post["kind"] == "post"
+    assert post["campaign"] == "spring-webinar"
+    assert post["impressions"] == 2150
+    assert post["reach"] == 1880
+    assert post["engagements"] == 121
+    assert post["clicks"] == 43
+
+
+def test_google_ads_campaigns_one_output_per_campaign_per_day():
+    result = _read("google-ads-campaigns")
+    brand = _row(result, "output_id", "20123456781:2026-03-02")
+    assert brand["published_at"] == _utc("2026-03-02")
+    assert brand["channel"] == "paid_search"
+    assert brand["kind"] == "ad"
+    assert brand["platform"] == "Google Ads"
+    assert brand["campaign"] == "Brand - Search"
+    assert brand["cost"] == pytest.approx(45.24)
+    assert brand["impressions"] == 1204  # "1,204"
+    assert brand["clicks"] == 87
+    generic = _row(result, "output_id", "20123456782:2026-03-03")
+    assert generic["cost"] == pytest.approx(1118.50)  # "1,118.50"
+    display = _row(result, "output_id", "20123456783:2026-03-02")
+    assert display["channel"] == "display"
+    assert display["clicks"] == 0  # "--" in Avg. cost / Cost / conv. does not matter
+    assert display["impressions"] == 18450
+    # three campaigns x three days, minus the row with a negative cost
+    assert len(result.accepted) == 8
+    assert "20123456782:2026-03-04" not in set(result.accepted["output_id"])
+
+
+def test_meta_ads_campaigns_values():
+    result = _read("meta-ads-campaigns")  # UTF-8 with BOM
+    leads = _row(result, "output_id", "120210000000000001:2026-03-02")
+    assert leads["published_at"] == _utc("2026-03-02")
+    assert leads["channel"] == "paid_social"
+    assert leads["platform"] == "Meta Ads"
+    assert leads["campaign"] == "Spring Webinar - Leads"
+    assert leads["cost"] == pytest.approx(114.90)  # Amount spent (USD)
+    assert leads["impressions"] == 9845  # "9,845"
+    assert leads["reach"] == 6210
+    assert leads["clicks"] == 212  # Link clicks
+    video = _row(result, "output_id", "120210000000000002:2026-03-02")
+    assert pd.isna(video["clicks"])  # Meta leaves the cell empty: missing, not 0
+
+
+def test_utm_links_values():
+    result = _read("utm-links")
+    by_medium = dict(zip(result.accepted["utm_medium"], result.accepted["channel"]))
+    assert by_medium == {
+        "email": "email",
+        "social": "social",
+        "cpc": "paid_search",
+        "paid_social": "paid_social",
+        "display": "display",
+        "sms": "other",
+    }
+    newsletter = _row(result, "utm_content", "nl1-cta")
+    assert newsletter["output_id"] == newsletter["url"]
+    assert "utm_campaign=spring-webinar" in newsletter["url"]
+    assert newsletter["campaign"] == "spring-webinar"
+    assert newsletter["utm_campaign"] == "spring-webinar"
+    assert newsletter["utm_source"] == "mailchimp"
+    assert newsletter["published_at"] == _utc("2026-03-02")
+    assert newsletter["title"] == "Newsletter #1 - webinar CTA"
+    assert any("sms" in w for w in result.warnings)
