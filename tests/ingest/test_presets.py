@@ -214,6 +214,7 @@ def test_hubspot_contacts_are_leads_dated_when_they_became_a_lead():
     assert "hubspot-contacts.csv row 6" in subscriber["reason"]
     assert "Became a Lead Date" in subscriber["reason"]
     assert "empty" in subscriber["reason"]
+    assert "lifecycle stage Lead" in subscriber["reason"]  # the preset's empty_hints tell what to do
 
 
 def test_salesforce_opportunities_values():
