@@ -344,3 +344,24 @@ def test_utm_links_values():
     assert newsletter["published_at"] == _utc("2026-03-02")
     assert newsletter["title"] == "Newsletter #1 - webinar CTA"
     assert any("sms" in w for w in result.warnings)
+
+
+def test_google_ads_totals_in_another_column_are_still_dropped(tmp_path):
+    # Without the Day segment first, Google Ads puts the "Total: ..." label in the first
+    # column and "--" in Day; those lines must not become outputs either.
+    export = tmp_path / "campaigns.csv"
+    export.write_text(
+        "Campaign report\n"
+        '"March 2, 2026 - March 2, 2026"\n'
+        "Campaign status,Campaign,Campaign ID,Day,Campaign type,Currency code,Impr.,Clicks,Cost\n"
+        'Enabled,Brand - Search,20123456781,2026-03-02,Search,USD,"1,204",87,45.24\n'
+        "Enabled,Remarketing - Display,20123456783,2026-03-02,Display,USD,900,3,2.10\n"
+        "Enabled,Generic,20123456782,2026-03-02,Search,USD,500,20,30.00\n"
+        "Enabled,Shopping - All,20123456784,2026-03-02,Shopping,USD,700,9,8.00\n"
+        'Total: Account,--,--,--,--,USD,"3,304",119,85.34\n',
+        encoding="utf-8",
+    )
+    result = read_table(export, "outputs", preset="google-ads-campaigns")
+    assert result.counts == {"rows_read": 5, "accepted": 4, "rejected": 1, "merged_duplicates": 0}
+    assert "summary line" in result.rejected.iloc[0]["reason"]
+    assert _row(result, "output_id", "20123456784:2026-03-02")["channel"] == "paid_search"
