@@ -289,7 +289,8 @@ def normalise_channel(value: str, extra_map: dict | None = None) -> str | None:
     return CHANNEL_SYNONYMS.get(key)
 
 
-def _parse_numbers(text: pd.Series, numbers: dict) -> pd.Series:
+def _parse_numbers(text: pd.Series, numbers: dict) -> tuple[pd.Series, pd.Series]:
+    """Return (numbers, blank) where blank marks cells that mean "no value" ('', '--', 'N/A')."""
     decimal = numbers.get("decimal", ".")
     thousands = numbers.get("thousands", "," if decimal == "." else ".")
     cleaned = text.fillna("").astype(str)
@@ -302,8 +303,9 @@ def _parse_numbers(text: pd.Series, numbers: dict) -> pd.Series:
     if decimal != ".":
         cleaned = cleaned.str.replace(decimal, ".", regex=False)
     cleaned = cleaned.mask(cleaned.isin(["--", "-", "—", "N/A", "n/a", "NA"]), "")
-    values = pd.to_numeric(cleaned.mask(cleaned.eq(""), None), errors="coerce")
-    return values.where(~negative, -values)
+    blank = cleaned.eq("")
+    values = pd.to_numeric(cleaned.mask(blank, None), errors="coerce")
+    return values.where(~negative, -values), blank
 
 
 def _parse_timestamps(
@@ -377,9 +379,9 @@ def _type_column(
             return _check_allowed(column, values, rows, preset, policy, problems, warnings, label)
         return values
     if column.dtype in ("float", "int"):
-        values = _parse_numbers(text, preset.numbers)
+        values, blank = _parse_numbers(text, preset.numbers)
         problems.add_many(
-            text.notna() & values.isna(), rows, label, text,
+            ~blank & values.isna(), rows, label, text,
             lambda v: f"{v!r} is not a number; write plain numbers such as 1250.50 (no letters like 'k')",
         )
         if column.nonnegative:
@@ -488,10 +490,12 @@ def _validate(raw: RawTable, spec: Table, preset: Preset, config: WorkspaceConfi
     text = _canonical_text(raw, spec, preset, mapping)
 
     drop_rule = preset.read.get("drop_rows_where")
+    summary_lines = 0
     if drop_rule:
         source = _find_source(list(frame.columns), str(drop_rule["column"]))
         if source is not None:
             not_data = frame[source].astype(str).str.match(str(drop_rule["matches"]))
+            summary_lines = int(not_data.sum())
             problems.add_many(
                 not_data, rows, "", frame[source],
                 lambda v: f"{v!r} is a summary line (totals), not a data row; skipped",
@@ -569,11 +573,14 @@ def _validate(raw: RawTable, spec: Table, preset: Preset, config: WorkspaceConfi
     rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
 
     rows_read = raw.rows_read
-    if rows_read and len(rejected) / rows_read > share_limit:
+    # totals/summary lines are accounted as rejected but are not "bad data": they do not count
+    # towards the share that fails a file, or a short ad report with a totals line would fail whole
+    bad_rows, data_rows = len(rejected) - summary_lines, rows_read - summary_lines
+    if data_rows and bad_rows / data_rows > share_limit:
         top = rejected["reason"].head(3).tolist()
         raise ValidationError(
-            f"{raw.name}: {len(rejected)} of {rows_read} rows are invalid "
-            f"({len(rejected) / rows_read:.0%}, more than the allowed {share_limit:.0%}); nothing was ingested. "
+            f"{raw.name}: {bad_rows} of {data_rows} rows are invalid "
+            f"({bad_rows / data_rows:.0%}, more than the allowed {share_limit:.0%}); nothing was ingested. "
             "First problems: " + " | ".join(top),
             hint="fix the rows named above, check that the right --preset/--as was used, "
             "or raise max_bad_share (--max-bad-share) to accept the good rows anyway",

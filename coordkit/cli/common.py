@@ -1,0 +1,42 @@
+"""Helpers shared by CLI sub-commands: common options and printing."""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+
+from coordkit.contract import TABLES
+
+
+def add_workspace_option(parser) -> None:
+    parser.add_argument("--workspace", "-w", default=".", metavar="DIR", help="workspace folder (default: current folder)")
+
+
+def add_read_options(parser) -> None:
+    parser.add_argument("--as", dest="table", choices=tuple(TABLES), help="canonical table the file maps onto (default: the preset's)")
+    parser.add_argument("--preset", default=None, metavar="NAME", help="preset name or path of a preset .yaml (default: canonical column names)")
+    parser.add_argument("--encoding", default=None, help="file encoding (default: auto-detect)")
+    parser.add_argument("--delimiter", default=None, help="CSV delimiter (default: sniffed among , ; TAB |)")
+    parser.add_argument("--max-bad-share", type=float, default=None, metavar="SHARE",
+                        help="reject the whole file when more than this share of rows is bad (default 0.25)")
+    parser.add_argument("--channel-policy", choices=("other", "reject", "keep"), default=None,
+                        help="unknown channels: map to 'other' with a warning (default), reject the row, or keep the label")
+
+
+def read_options(args) -> dict:
+    options = {}
+    for name in ("encoding", "delimiter", "max_bad_share", "channel_policy"):
+        value = getattr(args, name, None)
+        if value is not None:
+            options[name] = value
+    return options
+
+
+def print_rejections(rejected: pd.DataFrame, limit: int, stream=sys.stdout) -> None:
+    if rejected is None or rejected.empty:
+        return
+    for reason in rejected["reason"].head(limit):
+        print(f"  rejected: {reason}", file=stream)
+    if len(rejected) > limit:
+        print(f"  ... and {len(rejected) - limit} more rejected rows (coordkit status --rejected shows them all)", file=stream)

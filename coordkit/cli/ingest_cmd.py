@@ -1,0 +1,123 @@
+"""``coordkit ingest``, ``validate``, ``status`` and ``presets``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from coordkit.cli.common import add_read_options, add_workspace_option, print_rejections, read_options
+from coordkit.errors import ParameterError, ValidationError
+
+
+def register(subparsers) -> None:
+    ingest = subparsers.add_parser("ingest", help="validate exports and load them into the workspace (idempotent)")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="CSV, Excel or Parquet export(s)")
+    add_read_options(ingest)
+    add_workspace_option(ingest)
+    ingest.add_argument("--show", type=int, default=5, metavar="N", help="rejected rows to print per file (default 5)")
+    ingest.set_defaults(handler=run_ingest)
+
+    validate = subparsers.add_parser("validate", help="dry run: check an export without loading it")
+    validate.add_argument("path", metavar="PATH")
+    add_read_options(validate)
+    validate.add_argument("--show", type=int, default=20, metavar="N", help="rejected rows to print (default 20)")
+    validate.add_argument("--rejected-out", default=None, metavar="CSV", help="write every rejected row with its reason to this CSV")
+    validate.set_defaults(handler=run_validate)
+
+    status = subparsers.add_parser("status", help="summarise the workspace: tables, ingests, rejected rows")
+    add_workspace_option(status)
+    status.add_argument("--rejected", action="store_true", help="list every rejected row with its reason")
+    status.set_defaults(handler=run_status)
+
+    presets = subparsers.add_parser("presets", help="list the shipped presets for vendor exports")
+    presets.add_argument("--verbose", "-v", action="store_true", help="show each preset's source and notes")
+    presets.set_defaults(handler=run_presets)
+
+
+def _table_for(args) -> str:
+    from coordkit.ingest.presets import load_preset
+
+    if args.table:
+        return args.table
+    if args.preset and args.preset != "canonical":
+        return load_preset(args.preset).table
+    raise ParameterError(
+        "say which table the file is: --as outputs|touchpoints|outcomes|targets|spend",
+        hint="or pass --preset NAME (coordkit presets lists them); a preset knows its table",
+    )
+
+
+def run_ingest(args) -> int:
+    from coordkit.ingest.workspace import open_workspace
+
+    table = _table_for(args)
+    failed = 0
+    with open_workspace(args.workspace) as ws:
+        for path in args.paths:
+            try:
+                report = ws.ingest(Path(path), table, args.preset, **read_options(args))
+            except ValidationError as exc:
+                failed += 1
+                print(f"{Path(path).name}: FAILED: {exc.message}")
+                if exc.hint:
+                    print(f"  hint: {exc.hint}")
+                continue
+            print(report.summary())
+            for warning in report.warnings:
+                print(f"  warning: {warning}")
+            print_rejections(report.rejections, args.show)
+    return ValidationError.exit_code if failed else 0
+
+
+def run_validate(args) -> int:
+    from coordkit.ingest.validate import read_table
+
+    table = _table_for(args)
+    result = read_table(Path(args.path), table, args.preset, **read_options(args))
+    print(result.summary())
+    print(f"  encoding {result.encoding or 'n/a'}, delimiter {result.delimiter!r}" if result.delimiter else "")
+    for warning in result.warnings:
+        print(f"  warning: {warning}")
+    print_rejections(result.rejected, args.show)
+    if args.rejected_out:
+        from coordkit.present.safe_export import write_safe_csv
+
+        write_safe_csv(result.rejected.drop(columns=["raw"]), args.rejected_out)
+        print(f"  wrote {len(result.rejected)} rejected rows to {args.rejected_out}")
+    print("dry run: nothing was written to a workspace")
+    return 0
+
+
+def run_status(args) -> int:
+    from coordkit.ingest.workspace import open_workspace
+
+    with open_workspace(args.workspace, read_only=True) as ws:
+        status = ws.status()
+        log = ws.ingest_log()
+        rejected = ws.rejected_rows()
+    print(f"workspace {Path(args.workspace).resolve()}")
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(status.to_string(index=False))
+    if not log.empty:
+        failed = int((log["status"] != "ok").sum())
+        print(f"{len(log)} ingests, {failed} failed; last: {Path(log['file'].iloc[-1]).name} at {log['finished_at'].iloc[-1]}")
+        totals = log[log["status"] == "ok"][["rows_read", "accepted", "rejected", "merged_duplicates"]].sum()
+        print("rows read {rows_read} = accepted {accepted} + rejected {rejected} + merged duplicates {merged_duplicates} (all ingests)".format(**totals.astype(int).to_dict()))
+    if args.rejected and not rejected.empty:
+        for reason in rejected["reason"]:
+            print(f"  rejected: {reason}")
+    elif not rejected.empty:
+        print(f"{len(rejected)} rejected rows in the latest ingest of each file (--rejected lists them)")
+    return 0
+
+
+def run_presets(args) -> int:
+    from coordkit.ingest.presets import list_presets
+
+    print(f"{'canonical':26} {'(any)':12} coordkit's own column names (docs/data-contract.md)")
+    for preset in list_presets():
+        print(f"{preset.name:26} {preset.table:12} {preset.title}")
+        if args.verbose and preset.source:
+            print(f"{'':26} source: {' '.join(str(preset.source).split())}")
+    return 0

@@ -1,0 +1,48 @@
+"""Write CSV files that are safe to open in a spreadsheet.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, TAB or CR is run as a
+formula by Excel and LibreOffice (CSV/formula injection, OWASP). Such text
+cells get a leading apostrophe, which spreadsheets show as plain text.
+Numbers are left alone, so ``-12.5`` stays a number.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["neutralise_formulas", "write_safe_csv"]
+
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy whose text cells cannot run as spreadsheet formulas.
+
+    >>> neutralise_formulas(pd.DataFrame({"campaign": ["=HYPERLINK(1)", "spring"]}))["campaign"].tolist()
+    ["'=HYPERLINK(1)", 'spring']
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(_neutralise_cell)
+    return out
+
+
+def _neutralise_cell(value):
+    if isinstance(value, str) and value.startswith(_TRIGGERS):
+        try:
+            float(value)
+            return value  # a plain negative number written as text
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def write_safe_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as UTF-8 CSV with formula injection neutralised."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    neutralise_formulas(frame).to_csv(path, index=False)
+    return path
