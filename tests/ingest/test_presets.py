@@ -178,12 +178,12 @@ def test_hubspot_deals_values():
     assert won["created_at"] == _utc("2026-02-02 09:15")
     assert won["closed_at"] == _utc("2026-03-20 14:05")
     assert won["amount"] == 24000.0  # "24,000"
-    assert won["won"] == True  # noqa: E712
+    assert won["won"] == True
     assert won["stage"] == "Closed Won"
     assert won["owner"] == "Dana Lee"
     assert won["account_id"] == "8810001"  # Associated Company IDs (Primary)
     lost = _row(result, "outcome_id", "15012345679")
-    assert lost["won"] == False  # noqa: E712
+    assert lost["won"] == False
     open_deal = _row(result, "outcome_id", "15012345683")
     assert open_deal["amount"] == 7250.0  # "7,250.00"
     assert pd.isna(open_deal["won"])
@@ -224,7 +224,7 @@ def test_salesforce_opportunities_values():
     assert acme["created_at"] == _utc("2026-02-10")  # 2/10/2026, M/D/YYYY
     assert acme["closed_at"] == _utc("2026-03-20")
     assert acme["amount"] == 48000.0  # "48,000.00"
-    assert acme["won"] == True  # noqa: E712
+    assert acme["won"] == True
     assert acme["account_id"] == "0015g00000XyZaBAA1"
     assert acme["campaign"] == "Spring Webinar 2026"
     assert acme["owner"] == "Dana Lee"
@@ -232,7 +232,7 @@ def test_salesforce_opportunities_values():
     assert initech["created_at"] == _utc("2026-03-02")  # 3/2/2026 is 2 March, not 3 February
     assert pd.isna(initech["won"])
     globex = _row(result, "outcome_id", "0065g00000AbCdFAA1")
-    assert globex["won"] == False  # noqa: E712
+    assert globex["won"] == False
     assert pd.isna(globex["campaign"])
 
 
