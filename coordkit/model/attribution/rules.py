@@ -67,9 +67,12 @@ def _position(t: ir.Table) -> ir.Value:
 
 
 def _time_decay(t: ir.Table, half_life_hours: float) -> ir.Table:
-    if t.age_seconds.type().is_null():
+    # one cheap scan: a converting touch without a time would silently get no credit
+    undated = t.filter(t.age_seconds.isnull() & (t.conversions > 0)).count().to_pyarrow().as_py()
+    if undated:
         raise AttributionError(
-            "time_decay needs touch times, and this input has none (a path file?)",
+            f"time_decay needs touch times; {undated} touch(es) of converting journeys have none "
+            "(path files carry no times)",
             hint="use an event-level file, or another model",
         )
     half_life_seconds = _f64(float(half_life_hours) * 3600.0)
