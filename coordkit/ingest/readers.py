@@ -210,7 +210,8 @@ def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: in
             if not any(cell.strip() for cell in record):
                 blank += 1
                 continue
-            row_number = record_number - skip_rows
+            # numbered as the file shows it in a spreadsheet: title lines above the header count too
+            row_number = record_number
             if len(record) > len(header):
                 extra = record[len(header) :]
                 if any(cell.strip() for cell in extra):
@@ -232,7 +233,7 @@ def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: in
             rows.append(row_number)
     except csv.Error as exc:
         raise ReadError(
-            f"{path.name} row {record_number + 1 - skip_rows}: cannot split the row into columns ({exc})",
+            f"{path.name} row {record_number + 1}: cannot split the row into columns ({exc})",
             hint="check for an unclosed double quote on that row",
         ) from None
     if header is None:

@@ -44,7 +44,7 @@ BAD_ROW = {
     "mailchimp-campaigns": (5, "Send Date", "09/03/2026 09:00"),
     "hootsuite-posts": (8, "published_at", "Invalid date"),
     "buffer-posts": (5, "published_at", "2026-02-30 10:00"),
-    "google-ads-campaigns": (9, "Cost", "-12.50"),
+    "google-ads-campaigns": (11, "Cost", "-12.50"),  # spreadsheet row: two title lines above the header
     "meta-ads-campaigns": (6, "Reporting starts", "03/04/2026"),
     "utm-links": (8, "Created", "2026-03-32"),
 }
@@ -56,7 +56,7 @@ SUMMARY_LINES = {
         12: "Confidential Information - Do Not Distribute",
         13: "Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.",
     },
-    "google-ads-campaigns": {11: "Total: Account", 12: "Total: Search", 13: "Total: Display"},
+    "google-ads-campaigns": {13: "Total: Account", 14: "Total: Search", 15: "Total: Display"},
 }
 
 
