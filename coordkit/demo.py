@@ -142,8 +142,8 @@ def _day_calendar() -> pd.DataFrame:
     dom = (dates - dates.astype("datetime64[M]")).astype(np.int64) + 1
     doy = (dates - dates.astype("datetime64[Y]")).astype(np.int64)
     holiday = ((month == 12) & (dom >= 22)) | ((month == 1) & (dom <= 4))
-    # summer dip centred on 1 August, slight growth across the span
-    season = (1 - 0.35 * np.exp(-(((doy - 212) / 26.0) ** 2))) * (1 + 0.15 * day / N_DAYS)
+    # summer dip centred on 20 July, slight growth across the span
+    season = (1 - 0.35 * np.exp(-(((doy - 200) / 22.0) ** 2))) * (1 + 0.15 * day / N_DAYS)
     return pd.DataFrame({"day": day, "weekday": day % 7, "holiday": holiday, "season": season})
 
 
@@ -161,14 +161,14 @@ _PUSHES = (  # suffix, channel, first week, last week, weight
     ("q4-2025-prospecting", "paid_social", 0, 12, 1.2),
     ("q1-2026-product-launch", "paid_social", 14, 26, 1.2),
     ("q2-2026-abm", "display", 25, 38, 1.0),
-    ("q3-2026-demand", "paid_social", 38, 51, 1.2),
+    ("q3-2026-demand", "paid_social", 38, 49, 1.2),
     ("q4-2026-prospecting", "paid_social", 50, 59, 1.2),
 )
 #: how strongly each team leans on a channel; north-america is the paid-social team
 _TEAM_CHANNEL_MULT = {
-    "emea": {"email": 1.3, "content": 1.2},
+    "emea": {"email": 1.3, "content": 1.2, "paid_social": 0.6},
     "north-america": {"paid_social": 3.0},
-    "apac": {"social": 1.3, "paid_search": 1.3},
+    "apac": {"social": 1.3, "paid_search": 1.3, "paid_social": 0.6},
 }
 
 
@@ -425,7 +425,7 @@ _ACTIONS = {  # kind -> (actions, probabilities)
     "press_release": (("visit",), (1.0,)),
 }
 _MEAN_DELAY_DAYS = {"email": 0.8, "post": 1.0, "video": 3.0, "blog": 10.0, "press_release": 3.0}
-_AD_FLIGHT_DAYS = 14
+_AD_FLIGHT_DAYS = 28
 
 
 def _touch_delays(rng, kind: np.ndarray, action: np.ndarray) -> np.ndarray:
@@ -436,7 +436,7 @@ def _touch_delays(rng, kind: np.ndarray, action: np.ndarray) -> np.ndarray:
         mask = kind == k
         delay[mask] = np.minimum(rng.exponential(mean * DAY, int(mask.sum())), 120 * DAY)
     ads = kind == "ad"
-    delay[ads] = rng.random(int(ads.sum())) * _AD_FLIGHT_DAYS * DAY  # ads run for a two-week flight
+    delay[ads] = rng.random(int(ads.sum())) * _AD_FLIGHT_DAYS * DAY  # ads run for a four-week flight
     live = (kind == "event") | ((kind == "webinar") & (action == "attend"))
     delay[live] = rng.random(int(live.sum())) * 2 * HOUR
     registration = (kind == "webinar") & (action == "form")
@@ -460,7 +460,9 @@ def _generate_touchpoints(rng, outputs: pd.DataFrame, contacts: pd.DataFrame, ca
     kind = outputs["kind"].to_numpy(dtype=object)
     expected = np.array([_TOUCHES_PER_OUTPUT[k] for k in kind], dtype=float)
     expected[outputs["campaign"].to_numpy() == NO_OUTCOME_CAMPAIGN] = _BRAND_TOUCHES_PER_POST
-    expected *= np.exp(0.4 * rng.standard_normal(len(kind)))  # some outputs land, some do not
+    # some outputs land, some do not; paid ads run on steady budgets, so they vary less
+    spread = np.where(kind == "ad", 0.15, 0.4)
+    expected *= np.exp(spread * rng.standard_normal(len(kind)))
     n_touches = rng.poisson(expected)
     src = np.repeat(np.arange(len(outputs)), n_touches)
     t_kind = kind[src]
@@ -481,19 +483,24 @@ def _generate_touchpoints(rng, outputs: pd.DataFrame, contacts: pd.DataFrame, ca
     team = outputs["team"].to_numpy(dtype=object)[src]
     pool = np.where(outputs["campaign"].to_numpy()[src] == NO_OUTCOME_CAMPAIGN, "brand-audience", team)
     contact_row = _assign_contacts(rng, pool, contacts)
-    touches = pd.DataFrame({"out_row": src, "contact_row": contact_row, "ts": ts, "action": action, "kind": t_kind})
+    # ABM display impressions are known only at account level; they cannot make a person a lead
+    account_only = (outputs["channel"].to_numpy(dtype=object)[src] == "display") & (action == "view")
+    account_only &= rng.random(len(src)) < 0.5
+    touches = pd.DataFrame(
+        {"out_row": src, "contact_row": contact_row, "ts": ts, "action": action, "kind": t_kind, "account_only": account_only}
+    )
     return touches.sort_values(["ts", "out_row", "contact_row"], kind="stable").reset_index(drop=True)
 
 
 # ================================================================ outcomes
 _ACTION_LEAD_P = {"view": 0.005, "open": 0.007, "click": 0.032, "visit": 0.025, "form": 0.30, "attend": 0.15}
 _CHANNEL_LEAD_MULT = {
-    "email": 0.8, "social": 0.5, "paid_search": 1.4, "paid_social": 2.2, "display": 0.5,
+    "email": 0.8, "social": 0.5, "paid_search": 1.4, "paid_social": 3.0, "display": 0.5,
     "events": 1.0, "content": 1.0, "pr": 0.5,
 }
 #: share of a channel's leads that sales qualifies into an opportunity
 _CHANNEL_OPP_RATE = {
-    "email": 0.22, "social": 0.15, "paid_search": 0.38, "paid_social": 0.55, "display": 0.15,
+    "email": 0.22, "social": 0.15, "paid_search": 0.38, "paid_social": 0.60, "display": 0.15,
     "events": 0.35, "content": 0.25, "pr": 0.20,
 }
 
@@ -509,7 +516,7 @@ def _lead_triggers(rng, touches: pd.DataFrame, outputs: pd.DataFrame) -> pd.Data
     p[webinar_attend] = WEBINAR_ATTEND_LEAD_P
     p[(kind == "webinar") & (action == "form")] = 0.0  # webinar leads are created at attendance
     p[outputs["campaign"].to_numpy()[out_row] == NO_OUTCOME_CAMPAIGN] = 0.0  # planted: no effect at all
-    p[touches["contact_row"].to_numpy() < 0] = 0.0
+    p[touches["account_only"].to_numpy()] = 0.0
     fired = rng.random(len(p)) < p
     instant = np.isin(action, ("form", "attend"))
     delay = np.where(instant, rng.random(len(p)) * 2 * HOUR, rng.exponential(1.5 * DAY, len(p))).astype(np.int64)
@@ -757,9 +764,7 @@ def _canonical_touchpoints(rng, touches, outputs, contacts) -> pd.DataFrame:
     n = len(touches)
     o, c = touches["out_row"].to_numpy(), touches["contact_row"].to_numpy()
     style = _pick_from(rng, (0.6, 0.25, 0.15), n)  # 0 = output_id, 1 = utm columns, 2 = url only
-    # ABM display impressions are known only at account level
-    account_only = (outputs["channel"].to_numpy(dtype=object)[o] == "display") & (touches["action"].to_numpy() == "view")
-    account_only &= rng.random(n) < 0.5
+    account_only = touches["account_only"].to_numpy()
     utm = {col: outputs[col].to_numpy(dtype=object)[o] for col in ("utm_source", "utm_medium", "utm_campaign", "utm_content")}
     blank = np.full(n, "", dtype=object)
     frame = pd.DataFrame(
@@ -1146,7 +1151,7 @@ def _truth_markdown(truth: dict) -> str:
         f"to {rl['late_arriving_outcomes']['created_to']} are missing from outcomes.csv and first appear in outcomes_update.csv.",
         f"- Closures logged late: {rl['closures_logged_late']['count']} opportunities open in outcomes.csv are closed (won or lost, "
         f"closed_at in 2026-W46/W47) in outcomes_update.csv.",
-        f"- outcomes_update.csv: {rl['late_arriving_outcomes']['update_rows']} rows = every record created since "
+        f"- outcomes_update.csv: {rl['late_arriving_outcomes']['update_rows']} rows = every record created or changed since "
         f"{rl['late_arriving_outcomes']['update_covers_from']} (unchanged, updated or new).",
         f"- Sourced attribution fields (campaign/UTM) on {rl['sourced_share_of_outcomes']:.0%} of outcomes.",
         f"- Touchpoint linking: {rl['touchpoint_link_styles']}; {rl['account_only_touchpoints']} account-only touches.",
@@ -1213,7 +1218,9 @@ def generate_demo(directory, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     touch_csv, messy_tp = _messy_touchpoints(touch_csv)
     base_rows = rows[~rows["late"].to_numpy()].reset_index(drop=True)
     outcomes_csv, messy_oc = _messy_outcomes(_canonical_outcomes(base_rows, as_first_export=True), base_rows)
-    update_rows = rows[_week_of(rows["ts"].to_numpy()) >= UPDATE_FROM_WEEK].reset_index(drop=True)
+    # the re-export holds every record created or changed since UPDATE_FROM_WEEK
+    changed = (_week_of(rows["ts"].to_numpy()) >= UPDATE_FROM_WEEK) | rows["close_logged_late"].to_numpy()
+    update_rows = rows[changed].reset_index(drop=True)
     update_csv = _canonical_outcomes(update_rows, as_first_export=False)
     weekly = _weekly_metrics(rows)
     weekly_base = _weekly_metrics(base_rows)
