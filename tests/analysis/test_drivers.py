@@ -144,7 +144,7 @@ def test_adtributor_sets_reach_the_threshold():
 cell_values = st.floats(min_value=-1000, max_value=1000, allow_nan=False).map(lambda v: round(v, 2))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     st.dictionaries(
         st.tuples(st.sampled_from("abcd"), st.sampled_from("xyz"), st.sampled_from("pq")),

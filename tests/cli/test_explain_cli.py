@@ -167,6 +167,7 @@ def test_signals_missing_column(series_csv, tmp_path, capsys):
     assert "pipeline.csv: missing column 'leads'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # two fresh processes, each importing the whole CLI
 def test_installed_command_runs_as_a_subprocess(deals_csv, tmp_path, repo_root):
     executable = Path(sys.executable).with_name("coordkit")
     if not executable.exists():
