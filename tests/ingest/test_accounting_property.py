@@ -1,0 +1,58 @@
+"""Property: for any messy CSV, every data row is accepted, rejected or merged — exactly once."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coordkit.errors import ValidationError
+from coordkit.ingest.validate import read_table
+
+ids = st.sampled_from(["1", "2", "3", "4", "5", "6", ""])
+dates = st.sampled_from(["2026-11-16", "2026-11-17T10:00:00Z", "16/11/2026", "2026-02-30", "soon", "", "2026-11-16 09:30"])
+amounts = st.sampled_from(["100", "$1,200.50", "-5", "12k", "", "--", "(3)", "0"])
+kinds = st.sampled_from(["lead", "opportunity", ""])
+# NUL bytes make the whole file unreadable on purpose (tested in test_readers); keep them out here
+texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), max_size=8)
+row = st.tuples(ids, kinds, dates, amounts, texts)
+extra_cell = st.sampled_from([None, "surplus"])
+
+
+def render(rows, extras) -> str:
+    buffer = io.StringIO()
+    # quote every cell: an unquoted bare CR is a real line break to any CSV reader
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(["outcome_id", "kind", "created_at", "amount", "stage"])
+    for values, extra in zip(rows, extras):
+        writer.writerow(list(values) + ([extra] if extra else []))
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(row, min_size=1, max_size=25), extras=st.lists(extra_cell, min_size=25, max_size=25))
+def test_every_row_is_accounted_for_exactly_once(tmp_path, rows, extras):
+    path = tmp_path / "messy.csv"
+    path.write_text(render(rows, extras), encoding="utf-8")
+    try:
+        result = read_table(path, "outcomes", max_bad_share=1.0)
+    except ValidationError:  # pragma: no cover - max_bad_share=1 never fails a file
+        raise
+    data_rows = set(range(2, 2 + len(rows)))
+    accepted_rows = set(result.accepted["_source_row"])
+    rejected_rows = set(result.rejected["row"])
+    assert result.rows_read == len(rows)
+    assert result.rows_read == len(result.accepted) + len(result.rejected) + result.merged_duplicates
+    assert accepted_rows.isdisjoint(rejected_rows)
+    assert len(rejected_rows) == len(result.rejected)  # one line per rejected row
+    merged_rows = data_rows - accepted_rows - rejected_rows
+    assert len(merged_rows) == result.merged_duplicates
+    # accepted rows satisfy the contract
+    assert result.accepted["outcome_id"].notna().all()
+    assert result.accepted["created_at"].notna().all()
+    assert (result.accepted["amount"].dropna() >= 0).all()
+    assert result.accepted["outcome_id"].is_unique
