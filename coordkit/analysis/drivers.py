@@ -20,6 +20,11 @@ Conventions (see ``docs/what-moved.md``):
   its ``contribution`` is exactly that unclaimed change.  ``before`` and
   ``after`` are the segment's full totals.  The ``remainder`` row holds the
   unclaimed cells, so the contributions sum to the total change.
+* **Narrower when it carries the change.** When a segment inside the chosen one
+  (one more dimension fixed, same sign) carries at least ``prefer_specific``
+  (default 80 %) of its unexplained change, the narrower one is listed instead:
+  ``team=na & channel=paid_social`` (-24) rather than ``team=na`` (-27).
+  Exact ties therefore go to the narrower segment.
 * **Noise guard.** A segment's change is compared with what a random group of as
   many cells would show if every cell simply followed the overall growth rate:
   ``noise_z`` = (change - growth x before) / its standard deviation when that
@@ -73,6 +78,7 @@ def explain_change(
     min_segment_size: float = 1,
     size_column: str | None = None,
     noise_z: float = 3.0,
+    prefer_specific: float | None = 0.8,
     *,
     source: str = "data",
 ):
@@ -85,6 +91,9 @@ def explain_change(
     claimed by a segment listed above it) and ``share_of_change``.  The last row,
     ``remainder``, holds the rest, so ``contribution`` sums to the total change.
 
+    ``prefer_specific``: when a narrower segment inside the best one (one more
+    dimension fixed) carries at least this share of its unexplained change, the
+    narrower one is listed instead (None: always the largest).
     ``source`` names the data in error messages (the CLI passes the file name).
 
     >>> import pandas as pd
@@ -98,7 +107,7 @@ def explain_change(
 
     dims = _dimension_list(by)
     data = _inputs_from_frame(frame, metric, dims, period_column, before, after, size_column, source)
-    columns = _explain(data, dims, max_segments, max_depth, min_segment_size, noise_z)
+    columns = _explain(data, dims, max_segments, max_depth, min_segment_size, noise_z, prefer_specific)
     result = pd.DataFrame(columns)
     for dim in dims:
         result[dim] = result[dim].astype("string")
@@ -117,6 +126,7 @@ def explain_change_columns(
     min_segment_size: float = 1,
     size_column: str | None = None,
     noise_z: float = 3.0,
+    prefer_specific: float | None = 0.8,
     *,
     source: str = "data",
 ) -> dict[str, list]:
@@ -143,7 +153,7 @@ def explain_change_columns(
         for dim in dims
     ]
     data = _SegmentInputs(dimension_values, values, sizes, is_after[keep])
-    return _explain(data, dims, max_segments, max_depth, min_segment_size, noise_z)
+    return _explain(data, dims, max_segments, max_depth, min_segment_size, noise_z, prefer_specific)
 
 
 def rank_segments(
@@ -417,6 +427,13 @@ class _Candidates:
     offsets: list[int]  # per combination: index of its first candidate
     combination_of: np.ndarray  # candidate -> its combination
 
+    @property
+    def fixed_array(self) -> list[np.ndarray]:
+        """Per dimension: the value each candidate fixes (None where it does not), as an array."""
+        if not hasattr(self, "_fixed_array"):
+            self._fixed_array = [np.asarray(values, dtype=object) for values in self.fixed_values]
+        return self._fixed_array
+
     def members(self, index: int) -> np.ndarray:
         combination = self.combination_of[index]
         return self.cell_segment[combination] == index - self.offsets[combination]
@@ -521,12 +538,14 @@ def _surprise(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 # --- sparse selection ---------------------------------------------------------------------
 
 
-def _explain(data: _SegmentInputs, dims, max_segments, max_depth, min_segment_size, noise_z) -> dict[str, list]:
+def _explain(data: _SegmentInputs, dims, max_segments, max_depth, min_segment_size, noise_z, prefer_specific) -> dict[str, list]:
     _check_count("max_segments", max_segments, minimum=1)
     cells = _cells(data, len(dims))
     candidates = _candidates(cells, dims, max_depth, noise_z)
     eligible = ~candidates.noise & (candidates.size >= min_segment_size)
-    chosen, contributions, claimed = _greedy_selection(cells, candidates, eligible, max_segments)
+    if prefer_specific is not None and not 0 < prefer_specific <= 1:
+        raise ParameterError(f"prefer_specific must be a share between 0 and 1, or None; got {prefer_specific!r}")
+    chosen, contributions, claimed = _greedy_selection(cells, candidates, eligible, max_segments, prefer_specific)
 
     total_change = math.fsum(cells.after) - math.fsum(cells.before)
     columns: dict[str, list] = {"segment": [candidates.labels[i] for i in chosen] + [REMAINDER_LABEL]}
@@ -542,7 +561,28 @@ def _explain(data: _SegmentInputs, dims, max_segments, max_depth, min_segment_si
     return columns
 
 
-def _greedy_selection(cells: _Cells, candidates: _Candidates, eligible: np.ndarray, max_segments: int):
+def _narrowest_carrier(candidates: _Candidates, score, unexplained, best: int, share: float | None) -> int:
+    """Step down from a segment to a narrower one inside it that carries at least ``share`` of its change.
+
+    "team=north-america" falling by 27 is true but vague when "team=north-america
+    & channel=paid_social" fell by 26 of those: the narrower segment is the
+    better answer.  Repeats while a narrower one qualifies.
+    """
+    if share is None:
+        return best
+    while True:
+        inside = candidates.depth > candidates.depth[best]
+        for values in candidates.fixed_array:
+            if values[best] is not None:
+                inside &= values == values[best]
+        inside &= (np.sign(unexplained) == np.sign(unexplained[best])) & (score >= share * score[best])
+        if not inside.any():
+            return best
+        best = int(np.flatnonzero(inside)[np.argmax(score[inside])])
+
+
+def _greedy_selection(cells: _Cells, candidates: _Candidates, eligible: np.ndarray, max_segments: int,
+                      prefer_specific: float | None = 0.8):
     change = cells.after - cells.before
     unclaimed = np.ones(len(change), dtype=bool)
     chosen: list[int] = []
@@ -560,6 +600,7 @@ def _greedy_selection(cells: _Cells, candidates: _Candidates, eligible: np.ndarr
         best = int(np.argmax(score))
         if score[best] <= 0:
             break
+        best = _narrowest_carrier(candidates, score, unexplained, best, prefer_specific)
         members = candidates.members(best)
         chosen.append(best)
         contributions.append(math.fsum(change[members & unclaimed]))

@@ -49,15 +49,22 @@ def test_hand_computed_selection_and_remainder():
         }
     )
     result = explain(frame, max_segments=2)
-    # |change|: channel=events 40 ties events&emea 40 -> the simpler segment wins; then channel=ads -10
-    # ties region=emea's unclaimed -10 and comes first (channel is listed first in `by`)
-    assert result["segment"].tolist() == ["channel=events", "channel=ads", "remainder"]
-    assert result["before"].tolist() == [100, 160, 200]
-    assert result["after"].tolist() == [140, 150, 200]
+    # |change|: channel=events 40, and events & emea inside it carries all 40 -> the narrower one;
+    # then channel=ads -10, and ads & emea inside it carries all of that
+    assert result["segment"].tolist() == ["channel=events & region=emea", "channel=ads & region=emea", "remainder"]
+    assert result["before"].tolist() == [50, 80, 330]
+    assert result["after"].tolist() == [90, 70, 330]
     assert result["contribution"].tolist() == [40, -10, 0]
     assert result["share_of_change"].tolist() == pytest.approx([40 / 30, -10 / 30, 0])
     assert result["channel"].tolist()[:2] == ["events", "ads"]
-    assert result["region"].isna().all()
+    assert result["region"].tolist()[:2] == ["emea", "emea"]
+    assert pd.isna(result["region"].iloc[2])
+
+    broad = explain(frame, max_segments=2, prefer_specific=None)
+    # without the preference the tie goes to the broader segment, listed first in `by`
+    assert broad["segment"].tolist() == ["channel=events", "channel=ads", "remainder"]
+    assert broad["before"].tolist() == [100, 160, 200]
+    assert broad["region"].isna().all()
     assert list(result.columns) == ["segment", "channel", "region", "before", "after", "contribution", "share_of_change"]
 
 
@@ -65,7 +72,7 @@ def test_overlapping_segment_contributes_only_its_unclaimed_change():
     frame = two_weeks(
         {("events", "emea"): (10, 50), ("events", "us"): (10, 20), ("email", "emea"): (10, 35), ("email", "us"): (10, 10)}
     )
-    result = explain(frame, max_segments=2)
+    result = explain(frame, max_segments=2, prefer_specific=None)
     # region=emea moves +65 and is taken first; channel=events moves +50 but +40 of it is already claimed
     assert result["segment"].tolist() == ["region=emea", "channel=events", "remainder"]
     assert result["contribution"].tolist() == [65, 10, 0]
@@ -195,11 +202,13 @@ def test_first_segment_has_the_largest_change_of_all_singles_and_pairs(cells):
     for dims in (["channel"], ["region"], ["channel", "region"]):
         grouped = frame.pivot_table(index=dims, columns="week", values="pipeline", aggfunc="sum", fill_value=0)
         changes.extend((grouped["w2"] - grouped["w1"]).abs().tolist())
-    result = explain(frame, max_segments=1)
     if max(changes) == 0:
-        assert result["segment"].tolist() == ["remainder"]
+        assert explain(frame, max_segments=1)["segment"].tolist() == ["remainder"]
     else:
-        assert abs(result["contribution"].iloc[0]) == pytest.approx(max(changes))
+        broadest = explain(frame, max_segments=1, prefer_specific=None)
+        assert abs(broadest["contribution"].iloc[0]) == pytest.approx(max(changes))
+        narrower = explain(frame, max_segments=1)
+        assert abs(narrower["contribution"].iloc[0]) >= 0.8 * max(changes) - 1e-9
 
 
 def test_text_columns_give_the_same_answer_as_a_frame():

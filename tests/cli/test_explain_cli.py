@@ -47,13 +47,14 @@ def test_explain_writes_the_contract(deals_csv, tmp_path):
     assert main(explain_args(deals_csv, out, "--max-segments", "2")) == 0
     header, rows = read_rows(out)
     assert header == ["segment", "channel", "region", *EXPLAIN_HEADER_TAIL]
-    # hand computation: region=emea +65 first; channel=events has +10 left unclaimed
-    assert [row["segment"] for row in rows] == ["region=emea", "channel=events", "remainder"]
+    # hand computation: region=emea +65 first (no narrower segment carries 80 % of it); then
+    # channel=events has +10 left unclaimed, all of it in events & us, the narrower segment
+    assert [row["segment"] for row in rows] == ["region=emea", "channel=events & region=us", "remainder"]
     assert [row["channel"] for row in rows] == ["", "events", ""]
-    assert [row["region"] for row in rows] == ["emea", "", ""]
+    assert [row["region"] for row in rows] == ["emea", "us", ""]
     assert [float(row["contribution"]) for row in rows] == [65, 10, 0]
-    assert [float(row["before"]) for row in rows] == [20, 20, 10]
-    assert [float(row["after"]) for row in rows] == [85, 70, 10]
+    assert [float(row["before"]) for row in rows] == [20, 10, 10]
+    assert [float(row["after"]) for row in rows] == [85, 20, 10]
     assert float(rows[0]["share_of_change"]) == pytest.approx(65 / 75)
 
 
