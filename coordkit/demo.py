@@ -73,7 +73,7 @@ TEAM_DEAL_MEDIAN = {"emea": 20_000.0, "north-america": 24_000.0, "apac": 15_000.
 WEBINAR_LAG_WEEKS = 2
 WEBINAR_PERIOD_WEEKS = 5
 WEBINAR_FIRST_WEEK = {"emea": 2, "north-america": 4, "apac": 1}
-WEBINAR_ATTEND_LEAD_P = 0.35  # an attendee becomes a lead at the webinar ...
+WEBINAR_ATTEND_LEAD_P = 0.30  # an attendee becomes a lead at the webinar ...
 WEBINAR_LEAD_OPP_P = 0.25  # ... and such a lead becomes an opportunity exactly two weeks later
 COLLAPSE_TEAM = "north-america"
 COLLAPSE_CHANNEL = "paid_social"
@@ -571,6 +571,7 @@ _TOUCHES_PER_OUTPUT = {  # kind -> expected touches by known contacts
     "press_release": 30,
 }
 _BRAND_TOUCHES_PER_POST = 55
+_TOUCH_VOLUME = 1.12  # scales every output's touches to land near 150k in all
 _ACTIONS = {  # kind -> (actions, probabilities)
     "email": (("open", "click"), (0.72, 0.28)),
     "post": (("view", "click"), (0.6, 0.4)),
@@ -621,6 +622,7 @@ def _generate_touchpoints(
     kind = outputs["kind"].to_numpy(dtype=object)
     expected = np.array([_TOUCHES_PER_OUTPUT[k] for k in kind], dtype=float)
     expected[outputs["campaign"].to_numpy() == NO_OUTCOME_CAMPAIGN] = _BRAND_TOUCHES_PER_POST
+    expected *= _TOUCH_VOLUME
     # some outputs land, some do not; paid ads run on steady budgets, so they vary less
     spread = np.where(kind == "ad", 0.15, 0.4)
     expected *= np.exp(spread * rng.standard_normal(len(kind)))
@@ -704,15 +706,17 @@ def _lead_triggers(rng, touches: pd.DataFrame, outputs: pd.DataFrame) -> pd.Data
     action = touches["action"].to_numpy(dtype=object)
     kind = touches["kind"].to_numpy(dtype=object)
     channel = outputs["channel"].to_numpy(dtype=object)[out_row]
-    p = np.array([_ACTION_LEAD_P[a] for a in action]) * np.array(
-        [_CHANNEL_LEAD_MULT[c] for c in channel]
+    # more touches would mean more leads; dividing by the volume factor keeps lead counts stable
+    p = (
+        pd.Series(action).map(_ACTION_LEAD_P).to_numpy(dtype=float)
+        * pd.Series(channel).map(_CHANNEL_LEAD_MULT).to_numpy(dtype=float)
+        / _TOUCH_VOLUME
     )
     webinar_attend = (kind == "webinar") & (action == "attend")
     p[webinar_attend] = WEBINAR_ATTEND_LEAD_P
     p[(kind == "webinar") & (action == "form")] = 0.0  # webinar leads are created at attendance
-    p[outputs["campaign"].to_numpy()[out_row] == NO_OUTCOME_CAMPAIGN] = (
-        0.0  # planted: no effect at all
-    )
+    # planted: the brand campaign's touches have no effect at all
+    p[outputs["campaign"].to_numpy()[out_row] == NO_OUTCOME_CAMPAIGN] = 0.0
     p[touches["account_only"].to_numpy()] = 0.0
     fired = rng.random(len(p)) < p
     instant = np.isin(action, ("form", "attend"))
