@@ -1149,7 +1149,14 @@ def _messy_outputs(outputs_csv: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]
             "accept with a warning: unknown channel mapped to `other`",
         ),
     ]
-    return _apply_messy("outputs.csv", outputs_csv, template, "output_id", "OUT-9", specs)
+    frame, log = _apply_messy("outputs.csv", outputs_csv, template, "output_id", "OUT-9", specs)
+    # each extra row gets its own UTM tag, so linking touches by UTM stays unambiguous
+    for entry in log:
+        i = entry["row"] - 2
+        tag = f"manual-{entry['id'].lower()}"
+        frame.loc[i, "url"] = frame.loc[i, "url"].replace(template["utm_content"], tag)
+        frame.loc[i, "utm_content"] = tag
+    return frame, log
 
 
 def _apply_messy(file, frame, template, id_col, id_prefix, specs):

@@ -307,6 +307,12 @@ def test_messy_rows_are_where_the_truth_says(demo, truth):
     assert len(same) == 2 and same["amount"].nunique() == 2
 
 
+def test_every_output_has_its_own_utm_tag(demo):
+    outputs = read(demo["outputs"])
+    assert not outputs.duplicated(["utm_campaign", "utm_content"]).any()
+    assert not outputs["url"].duplicated().any()
+
+
 def test_script_injection_and_email_rows(demo, truth):
     outputs = read(demo["outputs"])
     row = outputs.iloc[truth["special_rows"]["xss_output"]["row"] - 2]
