@@ -1,0 +1,61 @@
+"""``coordkit demo [DIR]``: build the demo workspace and render its latest weekly review."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+# files in ingest order: outputs first so touches and outcomes can link to them
+DEMO_FILES = (
+    ("outputs.csv", "outputs"),
+    ("touchpoints.csv", "touchpoints"),
+    ("outcomes.csv", "outcomes"),
+    ("outcomes_update.csv", "outcomes"),
+    ("targets.csv", "targets"),
+    ("spend.csv", "spend"),
+)
+
+
+def register(subparsers) -> None:
+    demo = subparsers.add_parser("demo", help="write the synthetic demo workspace, ingest it and render its weekly review")
+    demo.add_argument("directory", nargs="?", default="demo", metavar="DIR", help="folder for the demo workspace (default: demo)")
+    demo.add_argument("--seed", type=int, default=None, help="random seed (default: the documented one)")
+    demo.add_argument("--no-review", action="store_true", help="only write and ingest the data")
+    demo.set_defaults(handler=run_demo)
+
+
+def build_demo_workspace(directory: Path, seed: int | None = None, echo=print) -> Path:
+    """Generate the demo exports into ``DIR/exports`` and ingest them into the workspace ``DIR``."""
+    from coordkit.demo import DEFAULT_SEED, generate_demo
+    from coordkit.ingest.workspace import STORE_DIR, open_workspace
+
+    directory = Path(directory)
+    store = directory / STORE_DIR
+    if store.exists():
+        # a demo is rebuilt from scratch so its counts always match GROUND_TRUTH.md
+        for child in sorted(store.iterdir()):
+            if child.is_file():
+                child.unlink()
+    started = time.perf_counter()
+    files = generate_demo(directory / "exports", seed=DEFAULT_SEED if seed is None else seed)
+    echo(f"wrote demo exports to {directory / 'exports'} ({time.perf_counter() - started:.1f} s); ground truth: {files['ground_truth_md']}")
+    with open_workspace(directory) as ws:
+        for name, table in DEMO_FILES:
+            report = ws.ingest(directory / "exports" / name, table)
+            echo(report.summary())
+    return directory
+
+
+def run_demo(args) -> int:
+    directory = build_demo_workspace(Path(args.directory), args.seed)
+    if args.no_review:
+        return 0
+    try:
+        from coordkit.report.review import render_reviews
+    except ModuleNotFoundError:
+        print("weekly review not available yet; workspace ready at", directory.resolve())
+        return 0
+    results = render_reviews(directory, all_teams=True, out=directory / "reviews")
+    for result in results:
+        print(f"review: {result.html.resolve()}")
+    return 0
