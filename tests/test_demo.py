@@ -7,6 +7,9 @@ generator's helpers), so a bug in the generator's bookkeeping cannot hide itself
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -95,10 +98,13 @@ def weekly(outcomes: pd.DataFrame, team: str, value: str) -> pd.Series:
 
 # ------------------------------------------------------------------ basics
 def test_same_seed_gives_identical_bytes(demo, tmp_path):
-    again = generate_demo(tmp_path / "demo_b")
-    assert set(again) == set(demo)
-    for name, path in demo.items():
-        assert path.read_bytes() == again[name].read_bytes(), f"{name} differs between two runs"
+    """A second run in a fresh process (other hash seed, time zone, locale) writes the same bytes."""
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "TZ": "Pacific/Auckland", "LC_ALL": "C.UTF-8"}
+    code = "import sys; from coordkit.demo import generate_demo; generate_demo(sys.argv[1])"
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, env=env, timeout=120)
+    for path in demo.values():
+        again = tmp_path / path.name
+        assert path.read_bytes() == again.read_bytes(), f"{path.name} differs between two runs"
 
 
 def test_bad_seed_is_a_clear_error(tmp_path):
