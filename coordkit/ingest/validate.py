@@ -600,7 +600,7 @@ def _validate(raw: RawTable, spec: Table, preset: Preset, config: WorkspaceConfi
 
 
 def _duplicates(clean: pd.DataFrame, spec: Table, file_name: str):
-    """Find repeated keys: identical repeats are merged; conflicting ones are rejected, all of them."""
+    """Find repeated keys: identical repeats are merged; later rows that conflict with the first are rejected."""
     key = list(spec.key)
     if clean.empty:
         return set(), []
@@ -616,18 +616,22 @@ def _duplicates(clean: pd.DataFrame, spec: Table, file_name: str):
     for _, group_index in repeated.groupby(repeated).groups.items():
         group = clean.loc[group_index]
         content = pd.DataFrame({c: _as_text(group[c]) for c in content_columns})
-        if (content.nunique(dropna=False) <= 1).all():
-            merged.update(list(group_index)[1:])
-            continue
-        differing = [c for c in content_columns if content[c].nunique(dropna=False) > 1]
-        column = differing[0]
-        row_numbers = group["_source_row"].tolist()
-        shown_values = " vs ".join(repr(v) for v in group[column].tolist()[:3])
-        key_text = ", ".join(f"{k} {group[k].iloc[0]!r}" for k in key)
-        message = (
-            f"{key_text} appears in rows {', '.join(map(str, row_numbers))} with different {column} "
-            f"({shown_values}); keep one row per id and ingest again"
-        )
-        for index in group_index:
+        # keep the first row of the id (as the export listed it) and reject the later ones that
+        # disagree with it; later rows identical to the first are merged
+        indices = list(group_index)
+        first_index = indices[0]
+        first_row = int(group.at[first_index, "_source_row"])
+        key_text = ", ".join(f"{k} {group.at[first_index, k]!r}" for k in key)
+        for index in indices[1:]:
+            differing = [c for c in content_columns if content.at[index, c] != content.at[first_index, c]]
+            if not differing:
+                merged.add(index)
+                continue
+            column = differing[0]
+            message = (
+                f"{key_text} already appears in row {first_row} with a different {column} "
+                f"({content.at[first_index, column]!r} there, {content.at[index, column]!r} here); the first row was kept: "
+                "if this row is the right one, fix the export so each id appears once and ingest again"
+            )
             conflicts.append((index, message, column, group.at[index, column]))
     return merged, conflicts

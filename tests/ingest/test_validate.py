@@ -83,19 +83,23 @@ def test_money_formats_are_understood(tmp_path):
     assert result.accepted["amount"].iloc[2] == 7
 
 
-def test_duplicate_ids_identical_rows_merge_and_conflicting_rows_are_rejected(tmp_path):
+def test_duplicate_ids_identical_rows_merge_and_conflicting_later_rows_are_rejected(tmp_path):
     path = write(
         tmp_path, "deals.csv",
         OUTCOMES_HEADER
         + "1,lead,2026-11-16,c1,100\n1,lead,2026-11-16,c1,100\n"  # identical: merged
-        + "2,lead,2026-11-16,c2,100\n2,lead,2026-11-16,c2,120\n"  # conflicting: both rejected
+        + "2,lead,2026-11-16,c2,100\n2,lead,2026-11-16,c2,120\n"  # conflicting: the later row is rejected
         + "".join(f"{i},lead,2026-11-16,c,1\n" for i in range(3, 9)),
     )
     result = read_table(path, "outcomes")
     assert result.merged_duplicates == 1
-    assert sorted(result.rejected["row"]) == [4, 5]
-    assert "outcome_id '2' appears in rows 4, 5 with different amount (100.0 vs 120.0)" in result.rejected["reason"].iloc[0]
-    assert result.counts == {"rows_read": 10, "accepted": 7, "rejected": 2, "merged_duplicates": 1}
+    assert result.rejected["row"].tolist() == [5]
+    assert result.rejected["reason"].iloc[0].startswith(
+        "deals.csv row 5, column amount: outcome_id '2' already appears in row 4 with a different amount "
+        "('100.0' there, '120.0' here); the first row was kept"
+    )
+    assert result.accepted.set_index("outcome_id").loc["2", "amount"] == 100
+    assert result.counts == {"rows_read": 10, "accepted": 8, "rejected": 1, "merged_duplicates": 1}
 
 
 def test_unknown_channel_maps_to_other_with_a_warning_or_is_rejected_by_policy(tmp_path):
