@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import importlib
 
+from coordkit import _lazy_imports
 from coordkit.errors import CoordkitError
+
+_lazy_imports.install()
 
 __version__ = "0.1.0"
 
