@@ -57,6 +57,7 @@ __all__ = [
     "rank_segments",
     "adtributor_root_causes",
     "segment_label",
+    "segment_steps",
     "REMAINDER_LABEL",
 ]
 
@@ -606,3 +607,20 @@ def _greedy_selection(cells: _Cells, candidates: _Candidates, eligible: np.ndarr
         contributions.append(math.fsum(change[members & unclaimed]))
         unclaimed &= ~members
     return chosen, contributions, ~unclaimed
+
+
+def segment_steps(explanation, before_total: float, after_total: float, before_label: str = "before", after_label: str = "after"):
+    """Return the waterfall of an explanation: the before total, one step per segment and the remainder, the after total.
+
+    Same columns as :func:`coordkit.analysis.bridge.bridge_steps` (step, kind,
+    amount, start, end), so one chart draws both.
+    """
+    import pandas as pd
+
+    rows = [{"step": before_label, "kind": "total", "amount": before_total, "start": 0.0, "end": before_total}]
+    level = before_total
+    for segment, amount in zip(explanation["segment"], explanation["contribution"]):
+        rows.append({"step": segment, "kind": "effect", "amount": amount, "start": level, "end": level + amount})
+        level += amount
+    rows.append({"step": after_label, "kind": "total", "amount": after_total, "start": 0.0, "end": after_total})
+    return pd.DataFrame(rows)

@@ -66,7 +66,8 @@ def chart_xmr(chart_frame: pd.DataFrame, period: str = "period", title: str = "S
     ``period`` names its period column.
     """
     _require(chart_frame, [period, "value", "centre", "lower_limit", "upper_limit", "rule"], "chart_xmr")
-    data = chart_frame.assign(signal=chart_frame["rule"].ne(""))
+    # periods are ordinal labels here; dates as text keep the axis readable and the spec JSON-safe
+    data = chart_frame.assign(signal=chart_frame["rule"].ne(""), **{period: chart_frame[period].astype(str)})
     base = alt.Chart(data, title=title).encode(x=alt.X(f"{period}:O", title=None))
     line = base.mark_line(color="#4c566a").encode(y=alt.Y("value:Q", title=None))
     points = base.mark_point(filled=True, size=60).encode(
@@ -83,7 +84,8 @@ def chart_xmr(chart_frame: pd.DataFrame, period: str = "period", title: str = "S
 def chart_xmr_ranges(chart_frame: pd.DataFrame, period: str = "period", title: str = "Moving ranges") -> alt.LayerChart:
     """Return the mR chart of an XmR frame: moving ranges and the upper range limit."""
     _require(chart_frame, [period, "moving_range", "upper_range_limit"], "chart_xmr_ranges")
-    base = alt.Chart(chart_frame, title=title).encode(x=alt.X(f"{period}:O", title=None))
+    data = chart_frame.assign(**{period: chart_frame[period].astype(str)})
+    base = alt.Chart(data, title=title).encode(x=alt.X(f"{period}:O", title=None))
     ranges = base.mark_line(point=True, color="#4c566a").encode(y=alt.Y("moving_range:Q", title=None))
     limit = base.mark_line(strokeDash=[6, 3], color="#c62828").encode(y="upper_range_limit:Q")
     return alt.layer(ranges, limit)

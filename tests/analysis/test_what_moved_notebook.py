@@ -1,0 +1,55 @@
+"""what_moved on the demo workspace recovers the planted collapse; the notebook runs under papermill."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from coordkit.analysis.narrative import what_moved
+
+pytestmark = pytest.mark.slow  # builds the demo workspace (~20 s) and starts a kernel
+
+NOTEBOOK = "notebooks/what_moved.ipynb"
+
+
+@pytest.fixture(scope="module")
+def demo_workspace(tmp_path_factory):
+    from coordkit.cli import main
+
+    folder = tmp_path_factory.mktemp("what_moved") / "demo"
+    assert main(["demo", str(folder), "--no-review"]) == 0
+    return folder
+
+
+def test_committed_notebook_is_parameterised_and_has_no_outputs(repo_root):
+    notebook = nbformat.read(repo_root / NOTEBOOK, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    for name in ("workspace", "metric", "before", "after", "dimensions"):
+        assert f"{name} = " in code[0].source
+    assert all(not cell.get("outputs") and cell.get("execution_count") is None for cell in code)
+
+
+def test_what_moved_names_the_planted_collapse(demo_workspace):
+    # GROUND_TRUTH.md: north-america paid_social opportunities stop from 2026-11-09
+    story = what_moved(demo_workspace, "pipeline_created", "2026-11-02", "2026-11-09")
+    first = story.explanation.iloc[0]
+    assert (first["team"], first["channel"]) == ("north-america", "paid_social")
+    assert story.signal["rule"].iloc[-1].startswith("outside_limits")
+    assert story.narrative.startswith("Pipeline created fell from")
+    assert story.steps["end"].iloc[-1] == pytest.approx(story.after_total)
+
+
+def test_notebook_renders_with_papermill(demo_workspace, repo_root, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    out = tmp_path / "what_moved.ipynb"
+    papermill.execute_notebook(
+        str(repo_root / NOTEBOOK), str(out), cwd=str(repo_root),
+        parameters={"workspace": str(demo_workspace), "before": "2026-11-02", "after": "2026-11-09"},
+        progress_bar=False,
+    )
+    notebook = nbformat.read(out, as_version=4)
+    markdown = [o["data"]["text/markdown"] for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
+    assert markdown and markdown[0].startswith("Pipeline created fell from")
+    svgs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {})]
+    assert len(svgs) == 2
