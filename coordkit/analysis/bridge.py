@@ -49,12 +49,12 @@ from coordkit.errors import AnalysisError, ParameterError, allowed_values_messag
 
 __all__ = [
     "BRIDGE_METHODS",
+    "bridge_steps",
     "compute_bridge",
     "compute_factor_bridge",
     "compute_size_average_split",
     "product_effects",
     "summarise_bridge",
-    "bridge_steps",
 ]
 
 BRIDGE_METHODS = ("das_gupta", "lmdi")
@@ -142,7 +142,6 @@ def compute_factor_bridge(
     factor's name), before and after (the factor's values) and contribution.
     The contributions add up to the change of sum over segments of the product.
     """
-    import pandas as pd
 
     factors = list(factors)
     dims = _dims(by)
@@ -183,7 +182,6 @@ def compute_bridge(
     >>> compute_bridge(data, ["leads", "pipeline"], None, "week", "w1", "w2")[["effect", "contribution"]].round(2).to_dict("list")
     {'effect': ['volume', 'pipeline/leads'], 'contribution': [900.0, -1100.0]}
     """
-    import pandas as pd
 
     chain = list(chain)
     if len(chain) < 2:

@@ -52,13 +52,13 @@ import numpy as np
 from coordkit.errors import AnalysisError, ParameterError
 
 __all__ = [
+    "REMAINDER_LABEL",
+    "adtributor_root_causes",
     "explain_change",
     "explain_change_columns",
     "rank_segments",
-    "adtributor_root_causes",
     "segment_label",
     "segment_steps",
-    "REMAINDER_LABEL",
 ]
 
 REMAINDER_LABEL = "remainder"
@@ -273,7 +273,7 @@ def _check_columns(present: list, needed: Sequence[str], source: str) -> None:
 
 
 def _unknown_period(source: str, period_column: str, value, present) -> AnalysisError:
-    shown = sorted(str(p) for p in present if p is not None and p == p)
+    shown = sorted(str(p) for p in present if p is not None and not (isinstance(p, float) and math.isnan(p)))
     listed = ", ".join(repr(p) for p in shown[:12]) + (", ..." if len(shown) > 12 else "")
     return AnalysisError(
         f"{source}: column {period_column!r} has no rows for period {str(value)!r}",

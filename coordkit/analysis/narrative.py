@@ -18,7 +18,7 @@ import pandas as pd
 from coordkit.analysis.drivers import REMAINDER_LABEL
 from coordkit.errors import ParameterError
 
-__all__ = ["describe_change", "format_amount", "format_change", "escape_markdown", "what_moved", "WhatMoved"]
+__all__ = ["WhatMoved", "describe_change", "escape_markdown", "format_amount", "format_change", "what_moved"]
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
 # characters that change Markdown anywhere in a line; "-", "+" and "." matter only at its start
@@ -68,7 +68,7 @@ def format_amount(value: float, currency: str | None = "USD") -> str:
 
 
 def _trim(number: str) -> str:
-    return number[:-2] if number.endswith(".0") else number
+    return number.removesuffix(".0")
 
 
 def format_change(value: float, currency: str | None = "USD") -> str:
@@ -219,7 +219,15 @@ def what_moved(
     from coordkit.analysis.bridge import bridge_steps, compute_bridge, summarise_bridge
     from coordkit.analysis.drivers import explain_change, rank_segments, segment_steps
     from coordkit.analysis.lag import compute_lagged_changes, strongest_lag
-    from coordkit.analysis.metrics import METRIC_LABELS, MONEY_METRICS, check_metric, outcome_facts, output_facts, weekly_metrics, weekly_outputs
+    from coordkit.analysis.metrics import (
+        METRIC_LABELS,
+        MONEY_METRICS,
+        check_metric,
+        outcome_facts,
+        output_facts,
+        weekly_metrics,
+        weekly_outputs,
+    )
     from coordkit.analysis.signals import compute_xmr
     from coordkit.ingest.workspace import Workspace, open_workspace
 
@@ -292,5 +300,5 @@ def _metric_rows_per_fact(facts: pd.DataFrame, metric: str) -> pd.DataFrame:
         return rows.assign(value=value)
     if metric == "leads":
         return facts[facts["kind"].isin(LEAD_KINDS)].assign(value=1.0)
-    won = facts[(facts["won"] == True) & facts["close_week"].notna()]  # noqa: E712 - object column
+    won = facts[(facts["won"] == True) & facts["close_week"].notna()]
     return won.assign(value=won["amount"].fillna(0.0), week=won["close_week"])

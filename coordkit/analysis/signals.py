@@ -27,7 +27,7 @@ import pandas as pd
 
 from coordkit.errors import AnalysisError, ParameterError, allowed_values_message
 
-__all__ = ["compute_xmr", "xmr_verdict", "XMR_RULES", "XMR_METHODS"]
+__all__ = ["XMR_METHODS", "XMR_RULES", "compute_xmr", "xmr_verdict"]
 
 XMR_METHODS = ("mean", "median")
 XMR_RULES = ("outside_limits", "three_of_four", "run_of_eight")
@@ -138,7 +138,7 @@ def _as_values(series) -> tuple[np.ndarray, list, str]:
         period_name = series.index.name or "period"
         periods = list(series.index)
         raw = series.to_numpy()
-    elif isinstance(series, Sequence) or isinstance(series, np.ndarray):
+    elif isinstance(series, (Sequence, np.ndarray)):
         period_name = "period"
         periods = list(range(1, len(series) + 1))
         raw = np.asarray(series)
@@ -199,7 +199,7 @@ def _rules_fired(values: np.ndarray, centre: float, lower: float, upper: float) 
     fired["outside_limits"] = (values > upper) | (values < lower)
 
     for beyond in (values > centre + (upper - centre) / 2, values < centre - (centre - lower) / 2):
-        for start in range(0, count - _WINDOW + 1):
+        for start in range(count - _WINDOW + 1):
             window = slice(start, start + _WINDOW)
             if beyond[window].sum() >= _WINDOW_HITS:
                 # only the points that are themselves beyond the midway carry the flag

@@ -8,6 +8,7 @@ names the file, the column and the value.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from coordkit.errors import ParameterError, ReadError
@@ -162,7 +163,7 @@ def _write_columns(columns: dict[str, list], out: str) -> None:
 
 
 def _is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _write_frame(frame, out: str) -> None:

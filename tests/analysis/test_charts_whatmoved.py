@@ -32,7 +32,7 @@ def test_waterfall_bars_run_from_start_to_end_and_render_offline():
     chart = chart_waterfall(frame)
     rows = inline_rows(chart)
     assert [row["step"] for row in rows] == ["before", "volume", "mix", "pipeline/leads", "after"]
-    assert [row["colour"] for row in rows][0] == "total"
+    assert rows[0]["colour"] == "total"
     assert rows[-1]["end"] == pytest.approx(3500) and rows[0]["end"] == pytest.approx(5000)
     vl_convert = pytest.importorskip("vl_convert")
     assert "<svg" in vl_convert.vegalite_to_svg(chart.to_json())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -106,7 +105,7 @@ def test_noise_guard_picks_the_planted_jump_and_is_off_for_few_cells():
     result = explain(two_weeks(cells), noise_z=3.0, max_segments=3)
     assert result["segment"].tolist()[0] == "channel=c & region=x"
     ranked = rank_segments(two_weeks(cells), "pipeline", ["channel", "region"], "week", "w1", "w2")
-    assert ranked.set_index("segment").loc["channel=c & region=x", "noise"] == False  # noqa: E712
+    assert ranked.set_index("segment").loc["channel=c & region=x", "noise"] == False
     assert ranked["noise"].any()
     few = {("a", "x"): (100.0, 101.0), ("b", "x"): (100.0, 102.0)}
     assert not rank_segments(two_weeks(few), "pipeline", ["channel", "region"], "week", "w1", "w2")["noise"].any()

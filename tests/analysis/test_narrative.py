@@ -7,7 +7,12 @@ import re
 import pandas as pd
 import pytest
 
-from coordkit.analysis.narrative import describe_change, escape_markdown, format_amount, format_change
+from coordkit.analysis.narrative import (
+    describe_change,
+    escape_markdown,
+    format_amount,
+    format_change,
+)
 from coordkit.analysis.signals import compute_xmr
 from coordkit.errors import ParameterError
 

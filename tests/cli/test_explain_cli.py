@@ -174,13 +174,13 @@ def test_installed_command_runs_as_a_subprocess(deals_csv, tmp_path, repo_root):
     if not executable.exists():
         executable = repo_root / ".venv" / "bin" / "coordkit"
     out = tmp_path / "out.csv"
-    done = subprocess.run([str(executable), *explain_args(deals_csv, out)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([str(executable), *explain_args(deals_csv, out)], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     header, rows = read_rows(out)
     assert header[0] == "segment" and rows[-1]["segment"] == "remainder"
     failed = subprocess.run(
         [str(executable), "signals", str(tmp_path / "missing.csv"), "--value", "x", "--out", str(out)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, check=False,
     )
     assert failed.returncode == 3
     assert "missing.csv: file not found" in failed.stderr and "Traceback" not in failed.stderr
