@@ -15,7 +15,7 @@ from coordkit.errors import CoordkitError
 
 _lazy_imports.install()
 
-__version__ = "0.1.0"
+from coordkit._version import __version__  # noqa: E402
 
 # public name -> module that defines it
 _PUBLIC = {
@@ -23,6 +23,18 @@ _PUBLIC = {
     "Workspace": "coordkit.ingest.workspace",
     "read_table": "coordkit.ingest.validate",
     "ingest_files": "coordkit.ingest.workspace",
+    "compute_weekly_review": "coordkit.analysis.review",
+    "show_title": "coordkit.present.review_view",
+    "show_headline": "coordkit.present.review_view",
+    "show_outputs": "coordkit.present.review_view",
+    "show_outputs_to_outcomes": "coordkit.present.review_view",
+    "show_what_moved": "coordkit.present.review_view",
+    "show_trends": "coordkit.present.review_view",
+    "show_data_quality": "coordkit.present.review_view",
+    "summary_markdown": "coordkit.present.review_view",
+    "save_review_files": "coordkit.present.review_view",
+    "render_review": "coordkit.report.review",
+    "render_reviews": "coordkit.report.review",
 }
 
 __all__ = ["CoordkitError", "__version__", *_PUBLIC]

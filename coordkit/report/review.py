@@ -1,0 +1,223 @@
+"""Render the weekly outcome review with papermill: HTML, executed notebook, Markdown summary.
+
+``render_review`` runs ``notebooks/weekly_review.ipynb`` for one (week, team)
+and writes, atomically, ``OUT/<ISO week>/<team>.html`` (self-contained: no
+code, charts as inline SVG, no network), ``<team>.ipynb`` (the executed
+notebook), ``<team>.md`` (a summary for chat or e-mail) and ``<team>.json``
+(key figures). Parameters are checked *before* a kernel starts: an unknown
+parameter, a malformed week or an unknown team is an error that lists what is
+accepted. A failed run leaves no partial HTML, keeps the failed notebook for
+debugging and raises :class:`~coordkit.errors.ReportError` naming the cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from coordkit.analysis.review import ALL_TEAMS, ReviewContext, review_context
+from coordkit.errors import ParameterError, ReportError, allowed_values_message
+from coordkit.model.attribution.models import MODELS
+from coordkit.model.calendar import COMPARISONS, iso_week_label, parse_week
+
+__all__ = ["render_review", "render_reviews", "RenderResult", "notebook_path", "declared_parameters", "check_parameters"]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_DIR = REPO_ROOT / "templates"
+TEMPLATE_NAME = "coordkit_review"
+#: parameters the CLI sets itself; users set the others with -p key=value
+MANAGED = ("workspace", "week", "team", "model", "sidecar")
+
+
+@dataclass
+class RenderResult:
+    """Where one rendered review went."""
+
+    week: dt.date
+    team: str
+    html: Path
+    notebook: Path
+    summary: Path
+    sidecar: Path
+    seconds: float
+
+
+def notebook_path() -> Path:
+    """The review notebook shipped with coordkit."""
+    path = REPO_ROOT / "notebooks" / "weekly_review.ipynb"
+    if not path.exists():
+        raise ReportError(f"review notebook not found at {path}", hint="reinstall coordkit from its repository (pip install -e .)")
+    return path
+
+
+def declared_parameters(path: Path | None = None) -> dict[str, object]:
+    """Parameters declared in the notebook's ``parameters`` cell, with their defaults."""
+    import papermill
+
+    inferred = papermill.inspect_notebook(str(path or notebook_path()))
+    return {name: info["default"] for name, info in inferred.items()}
+
+
+def _file_label(team: str) -> str:
+    # team names come from user data; keep file names safe and predictable
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", team).strip("-.") or "team"
+
+
+def check_parameters(parameters: dict, context: ReviewContext, declared: dict) -> dict:
+    """Validate every parameter before a kernel starts; return them normalised."""
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise ParameterError(
+            allowed_values_message("parameter", unknown[0], sorted(declared)),
+            hint="papermill would only warn and render the wrong report; fix the name and run again",
+        )
+    out = dict(parameters)
+    week = out.get("week") or context.latest_week
+    out["week"] = parse_week(week, context.config.week_start).isoformat()
+    team = out.get("team") or ALL_TEAMS
+    if team != ALL_TEAMS and team not in context.teams:
+        raise ParameterError(allowed_values_message("team", team, [ALL_TEAMS, *context.teams]))
+    out["team"] = team
+    model = out.get("model") or context.config.default_model
+    if model not in MODELS:
+        raise ParameterError(allowed_values_message("model", model, MODELS))
+    out["model"] = model
+    compare = out.get("compare") or "previous"
+    if compare not in COMPARISONS:
+        raise ParameterError(allowed_values_message("compare", compare, COMPARISONS))
+    out["compare"] = compare
+    for name, value in out.items():
+        if not isinstance(value, (str, int, float, bool)):
+            raise ParameterError(f"parameter {name!r} must be text or a number; got {type(value).__name__}")
+    return out
+
+
+def _export_html(notebook_file: Path, html_file: Path) -> None:
+    """Export an executed notebook to self-contained HTML without code, in-process (0.7 s vs 6-13 s for the CLI)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_markdown=True,
+        exclude_raw=True,
+    )
+    notebook = nbformat.read(str(notebook_file), as_version=4)
+    body, _ = exporter.from_notebook_node(notebook)
+    html_file.write_text(body, encoding="utf-8")
+
+
+def _failure_line(exc) -> str:
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = str(getattr(exc, "evalue", exc)).strip().splitlines()
+    cell = getattr(exc, "exec_count", None)
+    where = f"cell {cell}" if cell else "a cell"
+    return f"{where} raised {ename}: {evalue[0] if evalue else ''}"
+
+
+def render_review(
+    workspace: str | Path = ".",
+    week=None,
+    team: str = ALL_TEAMS,
+    model: str | None = None,
+    out: str | Path | None = None,
+    parameters: dict | None = None,
+    context: ReviewContext | None = None,
+    kernel_name: str | None = None,
+) -> RenderResult:
+    """Render one weekly review; return where its files went.
+
+    >>> result = render_review("demo", week="2026-W47", team="emea")   # doctest: +SKIP
+    >>> result.html                                                    # doctest: +SKIP
+    PosixPath('demo/reviews/2026-W47/emea.html')
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.perf_counter()
+    workspace = Path(workspace).resolve()
+    context = context or review_context(workspace)
+    declared = declared_parameters()
+    given = dict(parameters or {})
+    clash = sorted(set(given) & set(MANAGED))
+    if clash:
+        raise ParameterError(
+            f"parameter {clash[0]!r} is set by its own option; use --{clash[0]} instead of -p {clash[0]}=...",
+        )
+    params = check_parameters({**given, "week": week or "", "team": team, "model": model or ""}, context, declared)
+    week_start = dt.date.fromisoformat(params["week"])
+    out_dir = Path(out or workspace / "reviews") / iso_week_label(week_start)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    label = _file_label(params["team"])
+    final = {suffix: out_dir / f"{label}{suffix}" for suffix in (".html", ".ipynb", ".md", ".json")}
+    failed_copy = out_dir / f"{label}.failed.ipynb"
+
+    with tempfile.TemporaryDirectory(prefix=".rendering-", dir=out_dir) as scratch:
+        scratch = Path(scratch)
+        executed = scratch / "review.ipynb"
+        params.update(workspace=str(workspace), sidecar=str(scratch / "review.json"))
+        try:
+            papermill.execute_notebook(
+                str(notebook_path()), str(executed), parameters=params, progress_bar=False,
+                kernel_name=kernel_name, log_output=False, cwd=str(workspace),
+            )
+        except PapermillExecutionError as exc:
+            if executed.exists():
+                shutil.copyfile(executed, failed_copy)
+            raise ReportError(
+                f"review for team {params['team']!r}, week {iso_week_label(week_start)} failed: {_failure_line(exc)}",
+                hint=f"the failed notebook is kept at {failed_copy}; no HTML was written",
+            ) from None
+        except Exception as exc:  # kernel died, timeout, missing kernel
+            if executed.exists():
+                shutil.copyfile(executed, failed_copy)
+            raise ReportError(
+                f"review for team {params['team']!r}, week {iso_week_label(week_start)} failed: {type(exc).__name__}: {exc}",
+                hint=f"the failed notebook (if any) is kept at {failed_copy}; no HTML was written",
+            ) from None
+        _export_html(executed, scratch / "review.html")
+        for written in ("review.json", "review.md"):
+            if not (scratch / written).exists():
+                raise ReportError(f"the review notebook did not write {written}", hint="its last cell must call coordkit.save_review_files")
+        # publish: every file is complete before it takes its final name
+        for suffix, source in ((".ipynb", executed), (".json", scratch / "review.json"), (".md", scratch / "review.md"), (".html", scratch / "review.html")):
+            os.replace(source, final[suffix])
+    if failed_copy.exists():
+        failed_copy.unlink()
+    return RenderResult(week_start, params["team"], final[".html"], final[".ipynb"], final[".md"], final[".json"],
+                        time.perf_counter() - started)
+
+
+def render_reviews(
+    workspace: str | Path = ".",
+    week=None,
+    teams: list[str] | None = None,
+    all_teams: bool = False,
+    model: str | None = None,
+    out: str | Path | None = None,
+    parameters: dict | None = None,
+    progress: bool = True,
+) -> list[RenderResult]:
+    """Render several teams' reviews (``all_teams``: every team plus ``all``), sharing the workspace read."""
+    from tqdm import tqdm
+
+    context = review_context(Path(workspace).resolve())
+    # attribute once here; every team's kernel then loads the cached credit
+    context.credit(model or context.config.default_model)
+    if all_teams:
+        teams = [ALL_TEAMS, *context.teams]
+    teams = teams or [ALL_TEAMS]
+    results = []
+    for team in tqdm(teams, desc="rendering reviews", unit="team", disable=not progress):
+        results.append(render_review(workspace, week, team, model, out, parameters, context=context))
+    return results
