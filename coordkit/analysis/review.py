@@ -84,18 +84,25 @@ class ReviewContext:
                 return self._credit[model]
             except Exception:
                 pass
-        if self._workspace is None:
-            self._workspace = open_workspace(self.path, read_only=True)
-        ws = self._workspace
-        self._credit[model] = attribute_outcomes(
-            ws.table("touchpoints"), ws.table("outcomes"), ws.table("outputs"), model,
-            lookback_days=ws.config.lookback_days, week_of=lambda s: week_of(s, ws.config),
-        )
+        if self._workspace is not None:
+            ws = self._workspace
+            self._credit[model] = self._attribute(ws, model)
+        else:
+            with open_workspace(self.path, read_only=True) as ws:
+                self._credit[model] = self._attribute(ws, model)
         if cached is not None:
             for stale in cached.parent.glob(f"credit-{model}-*.pkl"):
                 stale.unlink(missing_ok=True)
             _write_pickle(cached, self._credit[model])
         return self._credit[model]
+
+
+    @staticmethod
+    def _attribute(ws: Workspace, model: str) -> pd.DataFrame:
+        return attribute_outcomes(
+            ws.table("touchpoints"), ws.table("outcomes"), ws.table("outputs"), model,
+            lookback_days=ws.config.lookback_days, week_of=lambda s: week_of(s, ws.config),
+        )
 
 
 CACHE_DIR = "cache"
@@ -141,8 +148,12 @@ def review_context(workspace: str | Path | Workspace, use_cache: bool = True) ->
             return context
         except Exception:  # a damaged or incompatible cache is rebuilt, never trusted
             pass
-    context = _read_context(open_workspace(path, read_only=True))
-    context._cache_key = key
+    # hold no connection after reading: DuckDB lets one process write, so a notebook that kept the
+    # store open would lock out `coordkit ingest` and the check-in's own saves
+    with open_workspace(path, read_only=True) as ws:
+        context = _read_context(ws)
+        context._cache_key = key
+        context._workspace = None
     if cached is not None:
         _write_pickle(cached, {name: getattr(context, name) for name in (*_CACHED_FRAMES, "config", "teams", "latest_week", "linking", "state")})
     return context
