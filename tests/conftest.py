@@ -29,3 +29,21 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory) -> Path:
+    """A demo workspace built once per test session (``coordkit demo`` without the review)."""
+    from coordkit.cli.demo_cmd import build_demo_workspace
+
+    directory = tmp_path_factory.mktemp("demo") / "workspace"
+    build_demo_workspace(directory, echo=lambda *_: None)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def ground_truth(demo_workspace) -> dict:
+    """The demo generator's documented ground truth (``exports/ground_truth.json``)."""
+    import json
+
+    return json.loads((demo_workspace / "exports" / "ground_truth.json").read_text(encoding="utf-8"))

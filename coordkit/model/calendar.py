@@ -38,7 +38,7 @@ def week_of(stamps: pd.Series, config: WorkspaceConfig | None = None) -> pd.Seri
     config = config or WorkspaceConfig()
     stamps = pd.to_datetime(stamps, utc=True)
     local_days = stamps.dt.tz_convert(config.timezone).dt.tz_localize(None).dt.normalize()
-    offset = local_days.dt.weekday if config.week_start == "monday" else (local_days.dt.weekday + 1) % 7
+    offset = local_days.dt.day_of_week if config.week_start == "monday" else (local_days.dt.day_of_week + 1) % 7
     starts = local_days - pd.to_timedelta(offset, unit="D")
     return starts.dt.date
 
