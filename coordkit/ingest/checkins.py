@@ -31,7 +31,7 @@ from coordkit.errors import ParameterError, WorkspaceError, allowed_values_messa
 from coordkit.ingest.workspace import Workspace, open_workspace
 from coordkit.weeks import iso_week_label, parse_week
 
-__all__ = ["Checkin", "save_checkin", "list_checkins", "CHECKIN_COLUMNS", "ALL_TEAMS", "MAX_TEXT", "MAX_NAME"]
+__all__ = ["ALL_TEAMS", "CHECKIN_COLUMNS", "MAX_NAME", "MAX_TEXT", "Checkin", "list_checkins", "save_checkin"]
 
 TABLE = "checkins"
 #: the team value that means "every team" (same spelling as the review's)
@@ -191,7 +191,7 @@ def save_checkin(
     week_start = parse_week(week, load_config(folder).week_start)
     if teams is not None:
         team = _check_team(team, list(teams))
-    created = dt.datetime.now(dt.timezone.utc)
+    created = dt.datetime.now(dt.UTC)
     ws = open_workspace(folder, read_only=False, create=False)
     try:
         if teams is None:
