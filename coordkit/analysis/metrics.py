@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
 from coordkit.errors import ParameterError, allowed_values_message
@@ -20,18 +19,19 @@ from coordkit.model.attribution.outcomes import sourced_attribution
 from coordkit.model.calendar import latest_complete_week, week_of
 
 __all__ = [
-    "OUTCOME_METRICS",
     "METRIC_LABELS",
     "MONEY_METRICS",
+    "OUTCOME_METRICS",
     "UNASSIGNED",
     "UNATTRIBUTED",
+    "check_metric",
+    "metric_rows",
     "outcome_facts",
     "output_facts",
     "weekly_metrics",
     "weekly_outputs",
-    "workspace_teams",
     "workspace_latest_week",
-    "check_metric",
+    "workspace_teams",
 ]
 
 #: headline metrics, in the order reviews show them
@@ -102,18 +102,30 @@ def output_facts(ws: Workspace) -> pd.DataFrame:
     return outputs.sort_values("published_at", kind="stable").reset_index(drop=True)
 
 
+def metric_rows(facts: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One row per outcome that counts towards ``metric``, with its ``value`` and the ``week`` it counts in.
+
+    The one definition of the headline metrics: leads, opportunities and
+    pipeline count in the week they were created; won revenue in the week
+    the deal closed won.
+    """
+    check_metric(metric)
+    if metric in ("pipeline_created", "opportunities"):
+        rows = facts[facts["kind"].isin(OPPORTUNITY_KINDS)]
+        value = rows["amount"].fillna(0.0) if metric == "pipeline_created" else 1.0
+        return rows.assign(value=value)
+    if metric == "leads":
+        return facts[facts["kind"].isin(LEAD_KINDS)].assign(value=1.0)
+    won = facts[(facts["won"] == True) & facts["close_week"].notna()]
+    return won.assign(value=won["amount"].fillna(0.0), week=won["close_week"])
+
+
 def _metric_rows(facts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    is_opportunity = facts["kind"].isin(OPPORTUNITY_KINDS)
-    is_lead = facts["kind"].isin(LEAD_KINDS)
-    created = facts.assign(
-        pipeline_created=np.where(is_opportunity, facts["amount"].fillna(0.0), 0.0),
-        opportunities=is_opportunity.astype("float64"),
-        leads=is_lead.astype("float64"),
-    )
-    by_created = created.groupby(["week", *keys], dropna=False)[["pipeline_created", "opportunities", "leads"]].sum()
-    won = facts[(facts["won"] == True) & facts["close_week"].notna()]  # noqa: E712 - object column
-    by_close = won.assign(week=won["close_week"]).groupby(["week", *keys], dropna=False)["amount"].sum().rename("won_revenue")
-    return by_created.join(by_close, how="outer").fillna(0.0)
+    columns = []
+    for metric in OUTCOME_METRICS:
+        rows = metric_rows(facts, metric)
+        columns.append(rows.groupby(["week", *keys], dropna=False)["value"].sum().rename(metric))
+    return pd.concat(columns, axis=1).fillna(0.0)
 
 
 def weekly_metrics(
@@ -135,8 +147,11 @@ def weekly_metrics(
     wide = _metric_rows(facts, keys)
     if weeks is None:
         weeks = sorted(set(wide.index.get_level_values("week")))
-    levels = [weeks] + [sorted(facts[k].dropna().unique()) for k in keys]
-    grid = pd.MultiIndex.from_product(levels, names=["week", *keys])
+    if keys:
+        levels = [weeks] + [sorted(facts[k].dropna().unique()) for k in keys]
+        grid = pd.MultiIndex.from_product(levels, names=["week", *keys])
+    else:
+        grid = pd.Index(weeks, name="week")  # a one-level MultiIndex would not match and give zeros
     wide = wide.reindex(grid, fill_value=0.0)
     wide = wide[list(OUTCOME_METRICS)]
     long = wide.reset_index().melt(id_vars=["week", *keys], var_name="metric", value_name="value")

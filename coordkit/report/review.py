@@ -26,7 +26,7 @@ from coordkit.errors import ParameterError, ReportError, allowed_values_message
 from coordkit.model.attribution.models import MODELS
 from coordkit.model.calendar import COMPARISONS, iso_week_label, parse_week
 
-__all__ = ["render_review", "render_reviews", "RenderResult", "notebook_path", "declared_parameters", "check_parameters"]
+__all__ = ["RenderResult", "check_parameters", "declared_parameters", "notebook_path", "render_review", "render_reviews"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_DIR = REPO_ROOT / "templates"
@@ -156,7 +156,8 @@ def render_review(
         )
     params = check_parameters({**given, "week": week or "", "team": team, "model": model or ""}, context, declared)
     week_start = dt.date.fromisoformat(params["week"])
-    out_dir = Path(out or workspace / "reviews") / iso_week_label(week_start)
+    # absolute: the kernel runs in the workspace folder, so relative paths would point elsewhere
+    out_dir = Path(out or workspace / "reviews").resolve() / iso_week_label(week_start)
     out_dir.mkdir(parents=True, exist_ok=True)
     label = _file_label(params["team"])
     final = {suffix: out_dir / f"{label}{suffix}" for suffix in (".html", ".ipynb", ".md", ".json")}

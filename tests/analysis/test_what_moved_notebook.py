@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from coordkit.analysis.narrative import what_moved
+from coordkit.analysis.what_moved import what_moved
 
 pytestmark = pytest.mark.slow  # builds the demo workspace (~20 s) and starts a kernel
 
