@@ -15,7 +15,7 @@ from coordkit.errors import CoordkitError
 
 _lazy_imports.install()
 
-from coordkit._version import __version__  # noqa: E402
+from coordkit._version import __version__
 
 # public name -> module that defines it
 _PUBLIC = {

@@ -15,7 +15,7 @@ import yaml
 
 from coordkit.errors import ParameterError, WorkspaceError, allowed_values_message
 
-__all__ = ["WorkspaceConfig", "load_config", "CONFIG_FILE", "WEEK_STARTS", "CHANNEL_POLICIES"]
+__all__ = ["CHANNEL_POLICIES", "CONFIG_FILE", "WEEK_STARTS", "WorkspaceConfig", "load_config"]
 
 CONFIG_FILE = "coordkit.yaml"
 WEEK_STARTS = ("monday", "sunday")
@@ -74,7 +74,7 @@ class WorkspaceConfig:
         if int(self.lookback_days) < 1:
             raise ParameterError(f"lookback_days must be at least 1; got {self.lookback_days!r}")
 
-    def replace(self, **changes) -> "WorkspaceConfig":
+    def replace(self, **changes) -> WorkspaceConfig:
         """Return a copy with some settings changed."""
         return dataclasses.replace(self, **changes)
 

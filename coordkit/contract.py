@@ -13,12 +13,12 @@ from coordkit.errors import ParameterError, allowed_values_message
 
 __all__ = [
     "CHANNELS",
-    "OUTPUT_KINDS",
     "OUTCOME_KINDS",
+    "OUTPUT_KINDS",
+    "TABLES",
     "TOUCH_ACTIONS",
     "Column",
     "Table",
-    "TABLES",
     "table_spec",
 ]
 

@@ -8,16 +8,16 @@ never a traceback unless ``--debug`` is given.
 from __future__ import annotations
 
 __all__ = [
+    "AnalysisError",
+    "AttributionError",
     "CoordkitError",
-    "SchemaError",
+    "ParameterError",
     "ReadError",
+    "ReportError",
+    "SchemaError",
     "ValidationError",
     "WorkspaceError",
     "WorkspaceLockedError",
-    "ParameterError",
-    "AttributionError",
-    "AnalysisError",
-    "ReportError",
     "allowed_values_message",
 ]
 

@@ -12,7 +12,7 @@ import re
 
 from coordkit.errors import ParameterError
 
-__all__ = ["parse_week", "week_start_of", "iso_week_label", "WEEK_PATTERN"]
+__all__ = ["WEEK_PATTERN", "iso_week_label", "parse_week", "week_start_of"]
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 

@@ -39,9 +39,16 @@ from coordkit.errors import ParameterError, allowed_values_message
 from coordkit.ingest.workspace import Workspace, open_workspace
 from coordkit.model.attribution.models import MODELS
 from coordkit.model.attribution.outcomes import attribute_outcomes
-from coordkit.model.calendar import COMPARISONS, comparison_weeks, iso_week_label, parse_week, trailing_weeks, week_of
+from coordkit.model.calendar import (
+    COMPARISONS,
+    comparison_weeks,
+    iso_week_label,
+    parse_week,
+    trailing_weeks,
+    week_of,
+)
 
-__all__ = ["WeeklyReview", "ReviewContext", "compute_weekly_review", "review_context", "ALL_TEAMS", "TREND_WEEKS"]
+__all__ = ["ALL_TEAMS", "TREND_WEEKS", "ReviewContext", "WeeklyReview", "compute_weekly_review", "review_context"]
 
 ALL_TEAMS = "all"
 TREND_WEEKS = 13

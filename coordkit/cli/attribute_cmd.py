@@ -71,8 +71,13 @@ def run_attribute(args: argparse.Namespace) -> int:
         raise ParameterError(f"--allocation applies to --model markov or shapley only; got --model {args.model}")
 
     # imported here so `coordkit --help` stays fast
-    from coordkit.model.attribution import credit_by_channel, event_journeys, path_journeys
-    from coordkit.model.attribution import read_events, read_paths
+    from coordkit.model.attribution import (
+        credit_by_channel,
+        event_journeys,
+        path_journeys,
+        read_events,
+        read_paths,
+    )
 
     if args.preset == "paths":
         touches = path_journeys(read_paths(args.file))

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from coordkit.cli.common import add_read_options, add_workspace_option, print_rejections, read_options
+from coordkit.cli.common import (
+    add_read_options,
+    add_workspace_option,
+    print_rejections,
+    read_options,
+)
 from coordkit.errors import ParameterError, ValidationError
 
 

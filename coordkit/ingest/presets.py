@@ -17,7 +17,7 @@ from coordkit.config import CHANNEL_POLICIES
 from coordkit.contract import TABLES, table_spec
 from coordkit.errors import ParameterError, allowed_values_message
 
-__all__ = ["Preset", "load_preset", "list_presets", "canonical_preset"]
+__all__ = ["Preset", "canonical_preset", "list_presets", "load_preset"]
 
 _TOP_KEYS = (
     "name", "table", "title", "source", "notes", "read", "columns", "constants", "values",

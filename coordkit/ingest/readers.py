@@ -18,7 +18,7 @@ import pandas as pd
 
 from coordkit.errors import ReadError, allowed_values_message
 
-__all__ = ["RawTable", "read_raw", "SUPPORTED_SUFFIXES", "CANDIDATE_DELIMITERS"]
+__all__ = ["CANDIDATE_DELIMITERS", "SUPPORTED_SUFFIXES", "RawTable", "read_raw"]
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq")
 CANDIDATE_DELIMITERS = (",", ";", "\t", "|")

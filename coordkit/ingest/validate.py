@@ -25,7 +25,7 @@ from coordkit.ingest.presets import Preset, load_preset
 from coordkit.ingest.readers import CANDIDATE_DELIMITERS, RawTable, read_raw
 from coordkit.weeks import WEEK_PATTERN, week_start_of
 
-__all__ = ["ReadResult", "read_table", "normalise_channel", "CHANNEL_SYNONYMS"]
+__all__ = ["CHANNEL_SYNONYMS", "ReadResult", "normalise_channel", "read_table"]
 
 #: Common ways exports spell the contract's channels (lower-case, spaces and dashes as `_`).
 CHANNEL_SYNONYMS = {
@@ -218,7 +218,7 @@ def _check_required(raw: RawTable, spec: Table, preset: Preset, mapping: dict) -
                 )
                 break
     elif preset.identity:
-        hint += f"; pass --preset NAME if this is a vendor export (coordkit presets lists them)"
+        hint += "; pass --preset NAME if this is a vendor export (coordkit presets lists them)"
     group = next((g for g in spec.one_of if column in g), None)
     what = f"missing column {column!r}" if group is None else "missing column " + " or ".join(repr(c) for c in group)
     raise SchemaError(f"{raw.name}: {what}{where}", hint=hint)

@@ -16,14 +16,14 @@ from coordkit.errors import ParameterError, allowed_values_message
 from coordkit.weeks import iso_week_label, parse_week, week_start_of
 
 __all__ = [
-    "week_of",
-    "week_bounds",
-    "comparison_weeks",
-    "trailing_weeks",
-    "latest_complete_week",
     "COMPARISONS",
-    "parse_week",
+    "comparison_weeks",
     "iso_week_label",
+    "latest_complete_week",
+    "parse_week",
+    "trailing_weeks",
+    "week_bounds",
+    "week_of",
 ]
 
 COMPARISONS = ("previous", "trailing4", "trailing13", "last_year")

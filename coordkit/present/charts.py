@@ -13,7 +13,7 @@ import pandas as pd
 
 from coordkit.analysis.metrics import METRIC_LABELS, MONEY_METRICS, OUTCOME_METRICS
 
-__all__ = ["chart_trends", "chart_bars", "to_svg"]
+__all__ = ["chart_bars", "chart_trends", "to_svg"]
 
 _SIGNAL_COLOURS = alt.Scale(domain=[False, True], range=["#4c566a", "#c62828"])
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from coordkit.analysis.narrative import format_amount
 
-__all__ = ["escape", "format_value", "table_html", "badge_html", "section_html", "Column"]
+__all__ = ["Column", "badge_html", "escape", "format_value", "section_html", "table_html"]
 
 #: (column, label, kind); kind: text, int, number, money, percent, signed_money, signed_int
 Column = tuple[str, str, str]

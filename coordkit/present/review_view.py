@@ -17,16 +17,16 @@ from coordkit.present.charts_whatmoved import chart_waterfall
 from coordkit.present.html import badge_html, escape, section_html, table_html
 
 __all__ = [
-    "show_title",
+    "headline_html",
+    "save_review_files",
+    "show_data_quality",
     "show_headline",
     "show_outputs",
     "show_outputs_to_outcomes",
-    "show_what_moved",
+    "show_title",
     "show_trends",
-    "show_data_quality",
+    "show_what_moved",
     "summary_markdown",
-    "save_review_files",
-    "headline_html",
 ]
 
 
@@ -48,7 +48,7 @@ def headline_html(review: WeeklyReview) -> str:
     """Headline cards: each outcome metric with target, comparisons and its signal/noise flag."""
     cards = []
     for row in review.headline.itertuples():
-        fmt = lambda v: format_metric(v, row.money, review.currency)  # noqa: E731 - tiny local formatter
+        fmt = lambda v: format_metric(v, row.money, review.currency)
         change = row.vs_last_week
         arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
         cards.append(
@@ -216,10 +216,10 @@ def summary_markdown(review: WeeklyReview) -> str:
 def save_review_files(review: WeeklyReview, sidecar: str | None) -> None:
     """Write the key figures (``sidecar``, JSON) and the chat summary (same name, ``.md``); no-op without a path."""
     if not sidecar:
-        return None
+        return
     from pathlib import Path
 
     path = Path(sidecar)
     path.write_text(review.to_json(), encoding="utf-8")
     path.with_suffix(".md").write_text(summary_markdown(review), encoding="utf-8")
-    return None
+    return
