@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
-import pandas as pd
-
 from coordkit.contract import TABLES
+
+# pandas is imported by the commands that need it, not here: every command loads this module,
+# and importing pandas costs 1-2 s of start-up (``coordkit explain`` has a one-second budget)
 
 
 def add_workspace_option(parser) -> None:
@@ -33,7 +34,7 @@ def read_options(args) -> dict:
     return options
 
 
-def print_rejections(rejected: pd.DataFrame, limit: int, stream=sys.stdout) -> None:
+def print_rejections(rejected, limit: int, stream=sys.stdout) -> None:
     if rejected is None or rejected.empty:
         return
     for reason in rejected["reason"].head(limit):

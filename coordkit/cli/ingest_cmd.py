@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from coordkit.cli.common import (
     add_read_options,
     add_workspace_option,
@@ -95,6 +93,8 @@ def run_validate(args) -> int:
 
 
 def run_status(args) -> int:
+    import pandas as pd
+
     from coordkit.ingest.workspace import open_workspace
 
     with open_workspace(args.workspace, read_only=True) as ws:
