@@ -35,6 +35,7 @@ _PUBLIC = {
     "save_review_files": "coordkit.present.review_view",
     "render_review": "coordkit.report.review",
     "render_reviews": "coordkit.report.review",
+    "checkin": "coordkit.present.widgets",
 }
 
 __all__ = ["CoordkitError", "__version__", *_PUBLIC]
