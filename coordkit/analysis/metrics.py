@@ -14,8 +14,6 @@ import pandas as pd
 
 from coordkit.errors import ParameterError, allowed_values_message
 from coordkit.ingest.validate import normalise_channel
-from coordkit.ingest.workspace import Workspace
-from coordkit.model.attribution.outcomes import sourced_attribution
 from coordkit.model.calendar import latest_complete_week, week_of
 
 __all__ = [
@@ -56,7 +54,7 @@ def check_metric(metric: str) -> str:
     return metric
 
 
-def outcome_facts(ws: Workspace) -> pd.DataFrame:
+def outcome_facts(ws) -> pd.DataFrame:
     """One row per outcome: week, team, kind, amount, won, close week, source channel and campaign.
 
     The source is the outcome's own campaign / UTM (sourced attribution); when
@@ -66,6 +64,8 @@ def outcome_facts(ws: Workspace) -> pd.DataFrame:
     >>> facts = outcome_facts(open_workspace("demo", read_only=True))   # doctest: +SKIP
     >>> facts.groupby("kind").size()                                    # doctest: +SKIP
     """
+    from coordkit.model.attribution.outcomes import sourced_attribution
+
     outcomes = ws.table("outcomes")
     outputs = ws.table("outputs")
     facts = outcomes.select(
@@ -89,7 +89,7 @@ def outcome_facts(ws: Workspace) -> pd.DataFrame:
     return facts.drop(columns=["utm_medium", "_first_ingested_at"]).sort_values("created_at", kind="stable").reset_index(drop=True)
 
 
-def output_facts(ws: Workspace) -> pd.DataFrame:
+def output_facts(ws) -> pd.DataFrame:
     """One row per output with its week and team (``(no team)`` when the export had none)."""
     outputs = ws.table("outputs").select(
         "output_id", "published_at", "channel", "kind", "campaign", "platform", "owner", "team", "title",
