@@ -171,6 +171,9 @@ def render_review(
             papermill.execute_notebook(
                 str(notebook_path()), str(executed), parameters=params, progress_bar=False,
                 kernel_name=kernel_name, log_output=False, cwd=str(workspace),
+                # the kernel's own log (e.g. ipykernel 7's "running over TCP without encryption" on a
+                # local kernel) is noise here; cell errors still arrive as messages
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
         except PapermillExecutionError as exc:
             if executed.exists():
