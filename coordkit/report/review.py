@@ -211,8 +211,18 @@ def render_reviews(
     out: str | Path | None = None,
     parameters: dict | None = None,
     progress: bool = True,
+    workers: int | None = None,
 ) -> list[RenderResult]:
-    """Render several teams' reviews (``all_teams``: every team plus ``all``), sharing the workspace read."""
+    """Render several teams' reviews (``all_teams``: every team plus ``all``), sharing the workspace read.
+
+    The workspace is read and attributed once, here; each team's kernel loads
+    the cached frames. Kernels run ``workers`` at a time (default: one per
+    core, at most 4), since most of a render is kernel start-up and imports.
+    Every review is attempted; if any failed, the first failure is raised
+    after the others finished.
+    """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     from tqdm import tqdm
 
     context = review_context(Path(workspace).resolve())
@@ -221,7 +231,23 @@ def render_reviews(
     if all_teams:
         teams = [ALL_TEAMS, *context.teams]
     teams = teams or [ALL_TEAMS]
-    results = []
-    for team in tqdm(teams, desc="rendering reviews", unit="team", disable=not progress):
-        results.append(render_review(workspace, week, team, model, out, parameters, context=context))
-    return results
+    for team in teams:  # fail on a bad team before any kernel starts
+        check_parameters({"team": team, "week": week or "", "model": model or ""}, context, declared_parameters())
+    workers = workers or max(1, min(4, os.cpu_count() or 1, len(teams)))
+    results: dict[str, RenderResult] = {}
+    failures: list[ReportError] = []
+    with ThreadPoolExecutor(max_workers=workers) as pool, tqdm(
+        total=len(teams), desc="rendering reviews", unit="team", disable=not progress
+    ) as bar:
+        futures = {
+            pool.submit(render_review, workspace, week, team, model, out, parameters, context): team for team in teams
+        }
+        for future in as_completed(futures):
+            try:
+                results[futures[future]] = future.result()
+            except ReportError as exc:
+                failures.append(exc)
+            bar.update(1)
+    if failures:
+        raise failures[0]
+    return [results[team] for team in teams]
