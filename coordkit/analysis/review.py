@@ -256,6 +256,8 @@ class WeeklyReview:
     attributed_by_campaign: pd.DataFrame
     activity_without_outcome: pd.DataFrame
     what_moved: pd.DataFrame
+    #: effect (volume, mix, deal size), contribution: adds up to the change in pipeline created
+    what_moved_bridge: pd.DataFrame
     what_moved_narrative: str
     data_quality: pd.DataFrame
     rejection_reasons: pd.DataFrame
@@ -284,6 +286,7 @@ class WeeklyReview:
             "headline": self.signals(),
             "what_moved": self.what_moved[["segment", "contribution"]].to_dict("records") if not self.what_moved.empty else [],
             "narrative": self.what_moved_narrative,
+            "bridge": self.what_moved_bridge.to_dict("records"),
             "activity_without_outcome": self.activity_without_outcome["campaign"].tolist(),
             "attributed_by_channel": self.attributed_by_channel.to_dict("records"),
         }
@@ -349,7 +352,7 @@ def compute_weekly_review(
     headline = _add_signals(headline, trends)
     credit = _team_rows(context.credit(model), team)
     by_channel, by_campaign = _attributed(credit, outputs, week)
-    what_moved, narrative = _what_moved(facts, week, compare, config.currency, trends, team)
+    what_moved, bridge, narrative = _what_moved(facts, week, compare, config.currency, trends, team)
     quality, reasons, notes = _data_quality(context, facts, week)
     review = WeeklyReview(
         week=week,
@@ -367,6 +370,7 @@ def compute_weekly_review(
         attributed_by_campaign=by_campaign,
         activity_without_outcome=_activity_without_outcome(outputs, credit, context.touch_counts, week),
         what_moved=what_moved,
+        what_moved_bridge=bridge,
         what_moved_narrative=narrative,
         data_quality=quality,
         rejection_reasons=reasons,
@@ -505,28 +509,42 @@ def _activity_without_outcome(outputs, credit, touch_counts, week) -> pd.DataFra
 
 
 def _what_moved(facts: pd.DataFrame, week: dt.date, compare: str, currency: str, trends: pd.DataFrame, team: str):
-    """Pipeline created this week against the comparison, explained by channel, campaign and owner."""
+    """Pipeline created this week against the comparison: segments, volume/mix/deal-size bridge, narrative.
+
+    For trailing comparisons the reference is the weekly average: each earlier
+    week's opportunities count 1/n, so "before" is an average week.
+    """
+    from coordkit.analysis.bridge import compute_bridge, summarise_bridge
+
     reference = comparison_weeks(week, compare)
     scale = 1.0 / len(reference)
     opportunities = facts[facts["kind"].isin(OPPORTUNITY_KINDS)]
-    after = opportunities[opportunities["week"] == week].assign(period="after", pipeline=lambda f: f["amount"].fillna(0.0))
+    after = opportunities[opportunities["week"] == week].assign(
+        period="after", pipeline=lambda f: f["amount"].fillna(0.0), opportunities=1.0
+    )
     before = opportunities[opportunities["week"].isin(reference)].assign(
-        period="before", pipeline=lambda f: f["amount"].fillna(0.0) * scale
+        period="before", pipeline=lambda f: f["amount"].fillna(0.0) * scale, opportunities=scale
     )
     frame = pd.concat([before, after], ignore_index=True)
     dims = ["channel", "campaign"] if team != ALL_TEAMS else ["team", "channel", "campaign"]
     before_total, after_total = float(before["pipeline"].sum()), float(after["pipeline"].sum())
+    empty_bridge = pd.DataFrame(columns=["effect", "contribution"])
     if before.empty or after.empty:
         empty = pd.DataFrame(columns=["segment", *dims, "before", "after", "contribution", "share_of_change"])
         which = "this week" if after.empty else "the comparison weeks"
-        return empty, f"No opportunities were created {which}, so there is no change to explain."
+        return empty, empty_bridge, f"No opportunities were created {which}, so there is no change to explain."
     explanation = explain_change(frame, "pipeline", by=dims, period_column="period", before="before", after="after", max_segments=5)
+    # pipeline = opportunities x channel mix x deal size: the parts add up exactly to the change
+    bridge = summarise_bridge(
+        compute_bridge(frame, ["opportunities", "pipeline"], "channel", "period", "before", "after", rate_names=["deal size"])
+    )
     signal = trends[trends["metric"] == "pipeline_created"]
     label = {"previous": "last week", "trailing4": "the trailing 4-week average", "trailing13": "the trailing 13-week average", "last_year": "the same week last year"}[compare]
     narrative = describe_change(
         explanation, f"Pipeline created (vs {label})", before_total, after_total, currency=currency, signal=signal,
+        bridge_summary=bridge,
     )
-    return explanation, narrative
+    return explanation, bridge, narrative
 
 
 def _data_quality(context: ReviewContext, facts: pd.DataFrame, week: dt.date):

@@ -146,11 +146,18 @@ def show_what_moved(review: WeeklyReview) -> HTML:
         review.currency, caption="Segments that explain the change (the remainder row makes them add up)",
         empty="No change to explain.",
     )
+    bridge = table_html(
+        review.what_moved_bridge,
+        [("effect", "Driver", "text"), ("contribution", "Contribution", "signed_money")],
+        review.currency,
+        caption="Volume, mix or deal size? (opportunities x channel mix x average deal size; adds up to the change)",
+        empty="No bridge: one of the periods has no opportunities.",
+    )
     chart = ""
     moved = review.what_moved
     if not moved.empty and moved["contribution"].abs().sum() > 0:
         chart = _figure(to_svg(chart_waterfall(_waterfall_steps(moved), "Change in pipeline created", "pipeline")), "What moved")
-    return HTML(section_html("4. What moved the number", narrative, chart, table, section_id="what-moved"))
+    return HTML(section_html("4. What moved the number", narrative, chart, table, bridge, section_id="what-moved"))
 
 
 def _waterfall_steps(moved):
