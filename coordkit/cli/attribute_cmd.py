@@ -87,7 +87,9 @@ def run_attribute(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.parent and not out.parent.is_dir():
         raise ReadError(f"--out {out}: folder {out.parent} does not exist")
-    credit.to_csv(out, index=False)
+    from coordkit.present.safe_export import write_safe_csv
+
+    write_safe_csv(credit, out)  # channel labels come from the file: no spreadsheet formulas
     print(
         f"{args.model}: {credit['conversions'].sum():.6g} conversions worth "
         f"{credit['conversion_value'].sum():.6g} over {len(credit)} channels -> {out}"

@@ -15,7 +15,6 @@ from coordkit.errors import ParameterError, ReadError
 
 SIGNAL_COLUMNS = ["centre", "lower_limit", "upper_limit", "moving_range", "upper_range_limit", "rule"]
 # a spreadsheet treats a cell starting with one of these as a formula
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def register(subparsers) -> None:
@@ -176,11 +175,6 @@ def _write_frame(frame, out: str) -> None:
 
 
 def _neutralise_formula(value):
-    # same rule as coordkit.present.safe_export, which needs pandas and so is not used here
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        try:
-            float(value)
-            return value
-        except ValueError:
-            return "'" + value
-    return value
+    from coordkit.present.safe_export import neutralise_cell
+
+    return neutralise_cell(value)

@@ -9,28 +9,36 @@ Numbers are left alone, so ``-12.5`` stays a number.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
-__all__ = ["neutralise_formulas", "write_safe_csv"]
+# no pandas at import time: the pandas-free `coordkit explain` uses neutralise_cell
+
+__all__ = ["neutralise_cell", "neutralise_formulas", "write_safe_csv"]
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+def neutralise_formulas(frame: "pd.DataFrame") -> "pd.DataFrame":
     """Return a copy whose text cells cannot run as spreadsheet formulas.
 
+    >>> import pandas as pd
     >>> neutralise_formulas(pd.DataFrame({"campaign": ["=HYPERLINK(1)", "spring"]}))["campaign"].tolist()
     ["'=HYPERLINK(1)", 'spring']
     """
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(_neutralise_cell)
+            out[column] = out[column].map(neutralise_cell)
     return out
 
 
-def _neutralise_cell(value):
+def neutralise_cell(value):
+    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe; leave numbers alone."""
     if isinstance(value, str) and value.startswith(_TRIGGERS):
         try:
             float(value)
@@ -40,7 +48,7 @@ def _neutralise_cell(value):
     return value
 
 
-def write_safe_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+def write_safe_csv(frame: "pd.DataFrame", path: str | Path) -> Path:
     """Write ``frame`` as UTF-8 CSV with formula injection neutralised."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
