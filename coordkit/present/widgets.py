@@ -27,6 +27,7 @@ once, to list notes, and for the moment of a save.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import time
@@ -41,6 +42,7 @@ from coordkit.analysis.metrics import (
     MONEY_METRICS,
     OPPORTUNITY_KINDS,
     OUTCOME_METRICS,
+    UNASSIGNED,
 )
 from coordkit.analysis.narrative import format_amount
 from coordkit.analysis.review import (
@@ -235,6 +237,7 @@ class CheckinExplorer:
         self.currency = context.config.currency
         self.timings: list[dict] = []
         self._reviews: dict[tuple, WeeklyReview] = {}
+        self._team_contexts: dict[str, ReviewContext] = {}
         self._campaign_tables: dict[tuple, pd.DataFrame] = {}
         self._trend_svgs: dict[tuple, str] = {}
         self._notes: pd.DataFrame | None = None
@@ -416,10 +419,34 @@ class CheckinExplorer:
         key = (parse_week(week, self.context.config.week_start) if not isinstance(week, dt.date) else week, team, model)
         review = self._reviews.get(key)
         if review is None:
-            self.credit(model)  # read the store (if at all) under the lock
-            review = compute_weekly_review(self.context, week=key[0], team=team, model=model)
+            review = compute_weekly_review(self._context_for(team, model), week=key[0], team=team, model=model)
             self._reviews[key] = review
         return review
+
+    def _context_for(self, team: str, model: str) -> ReviewContext:
+        """The workspace context cut down to one team's rows (kept per team), with ``model``'s credit in it.
+
+        ``compute_weekly_review`` keeps only the team's rows of the facts,
+        outputs and credit anyway; handing it a context that holds only those
+        (plus the rows with no team, which the data-quality notes count) gives
+        the same review about three times faster on a three-team workspace.
+        The tests compare every section with a review of the full context.
+        """
+        credit = self.credit(model)  # read the store (if at all) under the lock
+        if team == ALL_TEAMS:
+            return self.context
+        sub = self._team_contexts.get(team)
+        if sub is None:
+            context = self.context
+            keep = (team, UNASSIGNED)
+            sub = dataclasses.replace(
+                context, facts=context.facts[context.facts["team"].isin(keep)],
+                outputs=context.outputs[context.outputs["team"].isin(keep)], _credit={}, _workspace=None, _cache_key=None,
+            )
+            self._team_contexts[team] = sub
+        if model not in sub._credit:
+            sub._credit[model] = credit[credit["team"] == team]
+        return sub
 
     @property
     def review(self) -> WeeklyReview:
