@@ -34,10 +34,10 @@ def read_options(args) -> dict:
     return options
 
 
-def print_rejections(rejected, limit: int, stream=sys.stdout) -> None:
+def print_rejections(rejected, limit: int, stream=sys.stdout, more_hint: str = "coordkit status --rejected lists them all") -> None:
     if rejected is None or rejected.empty:
         return
     for reason in rejected["reason"].head(limit):
         print(f"  rejected: {reason}", file=stream)
     if len(rejected) > limit:
-        print(f"  ... and {len(rejected) - limit} more rejected rows (coordkit status --rejected shows them all)", file=stream)
+        print(f"  ... and {len(rejected) - limit} more rejected rows ({more_hint})", file=stream)

@@ -82,7 +82,7 @@ def run_validate(args) -> int:
     print(f"  encoding {result.encoding or 'n/a'}, delimiter {result.delimiter!r}" if result.delimiter else "")
     for warning in result.warnings:
         print(f"  warning: {warning}")
-    print_rejections(result.rejected, args.show)
+    print_rejections(result.rejected, args.show, more_hint="--rejected-out FILE.csv writes them all")
     if args.rejected_out:
         from coordkit.present.safe_export import write_safe_csv
 
