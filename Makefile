@@ -9,9 +9,24 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast install browser clean
+PEERS_STAMP := $(VENV)/.peers-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test test-fast install peers browser clean
 
 install: $(STAMP)
+
+# peer packages for the cross-checks; channelattribution compiles from source
+# (about 3 minutes the first time; uv caches the wheel afterwards)
+peers: $(PEERS_STAMP)
+
+$(PEERS_STAMP): $(STAMP)
+	@if $(PYTHON) -m uv --version >/dev/null 2>&1; then \
+		$(PYTHON) -m uv pip install --quiet --python $(BIN)/python -e ".[dev,peers-slow]"; \
+	else \
+		$(BIN)/pip install --quiet -e ".[dev,peers-slow]"; \
+	fi
+	@rm -f $(VENV)/.peers-*
+	@touch $(PEERS_STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv || true
@@ -21,7 +36,7 @@ $(STAMP): pyproject.toml
 	else \
 		$(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet -e ".[dev]"; \
 	fi
-	@rm -f $(VENV)/.installed-*
+	@rm -f $(VENV)/.installed-* $(VENV)/.peers-*
 	@touch $(STAMP)
 
 # Debian's chromium for the report and JupyterLab browser tests (Playwright drives it;
@@ -36,7 +51,7 @@ browser:
 demo: install
 	$(BIN)/coordkit demo demo
 
-test: install browser
+test: install peers browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # everything but the slow, browser and Spark tests (for quick local loops)
