@@ -33,11 +33,11 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_workspace(tmp_path_factory) -> Path:
-    """A demo workspace built once per test session (``coordkit demo`` without the review)."""
-    from coordkit.cli.demo_cmd import build_demo_workspace
+    """A demo workspace built once per test session, through the real command (``coordkit demo --no-review``)."""
+    from coordkit.cli import main
 
     directory = tmp_path_factory.mktemp("demo") / "workspace"
-    build_demo_workspace(directory, echo=lambda *_: None)
+    assert main(["demo", str(directory), "--no-review"]) == 0
     return directory
 
 

@@ -10,14 +10,15 @@ import pytest
 from coordkit.analysis.drivers import explain_change
 from coordkit.analysis.signals import compute_xmr
 
-pytestmark = pytest.mark.slow  # generating the demo takes several seconds
+pytestmark = pytest.mark.slow  # uses the session's demo workspace (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from coordkit.demo import generate_demo
-
-    paths = generate_demo(tmp_path_factory.mktemp("demo"))
+def demo(demo_workspace):
+    exports = demo_workspace / "exports"
+    names = ("outputs", "touchpoints", "outcomes", "outcomes_update", "targets", "spend")
+    paths = {name: exports / f"{name}.csv" for name in names}
+    paths["ground_truth"] = exports / "ground_truth.json"
     truth = json.loads(paths["ground_truth"].read_text())
     return paths, truth
 

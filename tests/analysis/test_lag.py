@@ -69,13 +69,9 @@ def test_bad_input_is_named():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("team", ["emea", "apac"])
-def test_planted_two_week_webinar_lag_is_the_strongest(tmp_path_factory, team):
-    from coordkit.demo import generate_demo
-
-    folder = tmp_path_factory.getbasetemp() / "lag_demo"
-    paths = {"outcomes": folder / "outcomes.csv", "outputs": folder / "outputs.csv"}
-    if not paths["outcomes"].exists():
-        paths = generate_demo(folder)
+def test_planted_two_week_webinar_lag_is_the_strongest(demo_workspace, team):
+    exports = demo_workspace / "exports"
+    paths = {"outcomes": exports / "outcomes.csv", "outputs": exports / "outputs.csv"}
 
     def monday(text):
         moment = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601").dt.tz_localize(None).dt.normalize()

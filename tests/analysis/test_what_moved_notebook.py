@@ -7,18 +7,9 @@ import pytest
 
 from coordkit.analysis.what_moved import what_moved
 
-pytestmark = pytest.mark.slow  # builds the demo workspace (~20 s) and starts a kernel
+pytestmark = pytest.mark.slow  # uses the session's demo workspace (tests/conftest.py) and starts a kernel
 
 NOTEBOOK = "notebooks/what_moved.ipynb"
-
-
-@pytest.fixture(scope="module")
-def demo_workspace(tmp_path_factory):
-    from coordkit.cli import main
-
-    folder = tmp_path_factory.mktemp("what_moved") / "demo"
-    assert main(["demo", str(folder), "--no-review"]) == 0
-    return folder
 
 
 def test_committed_notebook_is_parameterised_and_has_no_outputs(repo_root):
