@@ -27,18 +27,19 @@ to build ordered paths, so the same code runs on DuckDB and on PySpark.
 from __future__ import annotations
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
 from coordkit.errors import SchemaError
 
 __all__ = [
-    "TOUCH_COLUMNS",
     "CONVERSION_ACTION",
-    "journeys_from_events",
-    "journeys_from_paths",
+    "TOUCH_COLUMNS",
     "distinct_paths",
     "journey_summary",
+    "journeys_from_events",
+    "journeys_from_paths",
     "require_columns",
 ]
 
@@ -76,6 +77,38 @@ def _f64(value) -> ir.Value:
     return ibis.literal(value, type="float64")
 
 
+def epoch_seconds(stamp: ir.TimestampValue) -> ir.FloatingValue:
+    """Seconds since 1970-01-01 UTC as float64, written once for every backend.
+
+    Ibis compiles ``epoch_seconds()`` on DuckDB as ``EPOCH(CAST(x AS TIMESTAMP))``,
+    which sends every TIMESTAMPTZ value through ICU's time-zone conversion (about
+    2.5 s per 10M rows, and wall-clock dependent in a non-UTC session). When the
+    column lives in a DuckDB connection, DuckDB's own ``epoch_us`` gives the same
+    number (whole seconds exactly) with no conversion; every other backend, and
+    unbound memtables, use the portable form (ENGINE_NOTES trap 3: never
+    ``delta``). Spark's ``unix_timestamp`` keeps whole seconds only; see
+    docs/scale.md.
+    """
+    if _backend_name(stamp) == "duckdb" and stamp.type().is_timestamp():
+        return _duckdb_epoch_us(stamp).cast("float64") / _f64(1e6)
+    return stamp.epoch_seconds().cast("float64")
+
+
+@ibis.udf.scalar.builtin(name="epoch_us", signature=((dt.timestamp,), dt.int64))
+def _duckdb_epoch_us(stamp):
+    """DuckDB's builtin ``epoch_us`` (microseconds since the epoch, no time-zone work)."""
+
+
+def _backend_name(expr) -> str | None:
+    """Name of the backend an expression is bound to; None for unbound memtables."""
+    from ibis.expr.operations import DatabaseTable
+
+    backends = {op.source for op in expr.op().find(DatabaseTable)}
+    if len(backends) != 1:
+        return None
+    return getattr(next(iter(backends)), "name", None)
+
+
 def journeys_from_events(events: ir.Table, conversion_action: str = CONVERSION_ACTION) -> ir.Table:
     """Split each contact's events into journeys and return the touch table.
 
@@ -88,6 +121,16 @@ def journeys_from_events(events: ir.Table, conversion_action: str = CONVERSION_A
 
     ``events`` needs ``contact_id``, ``touched_at``, ``channel`` and ``action``;
     ``conversion_value`` is optional (a conversion is then worth 1).
+
+    Besides :data:`TOUCH_COLUMNS` the table carries ``next_channel``: the
+    channel of the next touch in the same journey (null on its last touch),
+    which lets order-1 Markov count transitions without another window.
+
+    Cost: one ordered window per contact (a running count of conversions gives
+    each touch its journey number, a row number its rank, ``lead`` the next
+    channel), then a group-by per journey joined back for the journey's size,
+    end time, value and outcome. Building ordered paths dominates every run
+    (ENGINE_NOTES); a second window partitioned by journey cost twice as much.
     """
     require_columns(events, EVENT_COLUMNS, "events")
     has_value = "conversion_value" in events.columns
@@ -97,32 +140,41 @@ def journeys_from_events(events: ir.Table, conversion_action: str = CONVERSION_A
         contact_id=events.contact_id.cast("string"),
         channel=events.channel.cast("string"),
         is_conversion=is_conversion,
-        epoch=events.touched_at.epoch_seconds().cast("float64"),
+        epoch=epoch_seconds(events.touched_at),
         value=ibis.ifelse(is_conversion == 1, value, _f64(0.0)),
     )
     order = [t.epoch, t.is_conversion, t.channel]
+    ranked = ibis.window(group_by=t.contact_id, order_by=order)
     # conversions strictly before this row = the index of the journey it is in
     upto_here = ibis.window(group_by=t.contact_id, order_by=order, rows=(None, 0))
-    t = t.mutate(journey_index=t.is_conversion.sum().over(upto_here) - t.is_conversion)
-
-    order = [t.epoch, t.is_conversion, t.channel]
-    journey = ibis.window(group_by=[t.contact_id, t.journey_index])
-    ordered = ibis.window(group_by=[t.contact_id, t.journey_index], order_by=order)
-    converted = t.is_conversion.max().over(journey)
-    end_epoch = ibis.coalesce(
-        t.epoch.max(where=t.is_conversion == 1).over(journey), t.epoch.max().over(journey)
+    t = t.mutate(
+        journey_index=t.is_conversion.sum().over(upto_here) - t.is_conversion,
+        rank=ibis.row_number().over(ranked).cast("int64"),
+        # a conversion closes its journey: the contact's next touch starts another
+        next_channel=ibis.ifelse(t.is_conversion == 1, ibis.null("string"), t.channel.lead().over(ranked)),
     )
-    t = t.select(
-        journey_id=t.contact_id.concat(ibis.literal("#"), t.journey_index.cast("string")),
-        position=(ibis.row_number().over(ordered)).cast("int64"),
-        n_touches=t.is_conversion.count().over(journey).cast("int64"),
-        channel=t.channel,
-        age_seconds=end_epoch - t.epoch,
-        conversions=converted.cast("float64"),
-        conversion_value=t.value.sum().over(journey),
-        non_conversions=(1 - converted).cast("float64"),
+    journeys = t.group_by(["contact_id", "journey_index"]).aggregate(
+        first_rank=t.rank.min(),
+        n_touches=t.rank.count().cast("int64"),
+        converted=t.is_conversion.max(),
+        end_epoch=ibis.coalesce(t.epoch.max(where=t.is_conversion == 1), t.epoch.max()),
+        conversion_value=t.value.sum(),
     )
-    return t
+    j = t.join(journeys, ["contact_id", "journey_index"])
+    touches = j.select(
+        journey_id=j.contact_id.concat(ibis.literal("#"), j.journey_index.cast("string")),
+        position=(j.rank - j.first_rank).cast("int64"),
+        n_touches=j.n_touches,
+        channel=j.channel,
+        age_seconds=j.end_epoch - j.epoch,
+        conversions=j.converted.cast("float64"),
+        conversion_value=j.conversion_value,
+        non_conversions=(1 - j.converted).cast("float64"),
+        next_channel=j.next_channel,
+    )
+    # a plain projection on top of the finished join: Ibis would otherwise extend
+    # this join chain when a caller joins the touch table with itself (Shapley does)
+    return touches.select(*touches.columns)
 
 
 def journeys_from_paths(paths: ir.Table) -> ir.Table:
