@@ -243,6 +243,7 @@ class CheckinExplorer:
         self._notes: pd.DataFrame | None = None
         self._quiet = False
         self._warm_thread: threading.Thread | None = None
+        self._last_activity = time.monotonic()
 
         self.weeks = self._all_weeks()
         self.teams = [ALL_TEAMS, *context.teams]
@@ -277,6 +278,7 @@ class CheckinExplorer:
             control.add_class(f"ck-{name}")
             control.observe(self._on_selector, names="value")
         self.title = widgets.HTML()
+        self.title.add_class("ck-title")
         self.timing = widgets.HTML()
         self.timing.add_class("ck-timing")
         self.status = widgets.HTML()
@@ -312,6 +314,8 @@ class CheckinExplorer:
             control.add_class(f"ck-{name}")
             control.style.description_width = "90px"
         self.save_button.on_click(self._on_save_click)
+        for control in (self.decisions, self.next_actions, self.owner, self.due_date, self.author):
+            control.observe(self._on_typing, names="value")
         self.history = widgets.HTML()
         self.history.add_class("ck-history")
 
@@ -568,6 +572,7 @@ class CheckinExplorer:
 
     def _record(self, action: str, started: float) -> float:
         seconds = time.perf_counter() - started
+        self._last_activity = time.monotonic()
         self.timings.append({"action": action, "seconds": seconds, **self.state})
         self.timing.value = f"<span class='ck-note' data-ms='{seconds * 1000:.0f}'>answered in {seconds * 1000:,.0f} ms</span>"
         return seconds
@@ -728,6 +733,9 @@ class CheckinExplorer:
         self._record("save", started)
         return note
 
+    def _on_typing(self, _change) -> None:
+        self._last_activity = time.monotonic()  # someone is filling in the form: keep the cores for them
+
     def _on_save_click(self, _button) -> None:
         try:
             self.save()
@@ -736,19 +744,25 @@ class CheckinExplorer:
 
     # --- warming -------------------------------------------------------------------
 
-    def warm_models(self, models=None, background: bool = True) -> threading.Thread | None:
-        """Compute the credit of every model now (in a background thread by default), so switching is instant."""
+    def warm_models(self, models=None, background: bool = True, idle_seconds: float = 3.0) -> threading.Thread | None:
+        """Compute the credit of every model ahead of use, so switching model answers at once.
+
+        In the background (the default) each model waits until nobody has
+        touched the explorer for ``idle_seconds``: a credit computation keeps
+        both cores busy for 2-4 s on the demo, and clicks come first.
+        """
         todo = [m for m in (models or self.models) if m not in self.context._credit]
 
         def work():
             for model in todo:
+                while background and time.monotonic() - self._last_activity < idle_seconds:
+                    time.sleep(0.25)
                 with _STORE_LOCK:
                     if model not in self.context._credit:
                         try:
                             self.context.credit(model)
                         except CoordkitError:
                             continue
-                time.sleep(0.2)  # let interactions in between
 
         if not background:
             work()
