@@ -211,6 +211,20 @@ def _trend_panel(data: pd.DataFrame, metric: str, origin: tuple[int, int], size:
     return parts
 
 
+def _as_date(value) -> dt.date | None:
+    """A due date from the form or a caller: a date, a datetime, ``YYYY-MM-DD`` text, or empty."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ParameterError(f"due_date must be a date like 2026-11-30 (or empty); got {value!r}") from None
+
+
 class CheckinExplorer:
     """The check-in explorer: widgets plus the methods that drive them.
 
@@ -702,13 +716,11 @@ class CheckinExplorer:
                                (self.author, author)):
             if value is not None:
                 control.value = value
-        if due_date is not None:
-            self.due_date.value = due_date if isinstance(due_date, dt.date) or due_date == "" else dt.date.fromisoformat(str(due_date))
-            if self.due_date.value == "":
-                self.due_date.value = None
         started = time.perf_counter()
         self.save_status.value = "<span class='ck-note'>Saving…</span>"
         try:
+            if due_date is not None:
+                self.due_date.value = _as_date(due_date)
             with _STORE_LOCK:
                 note = save_checkin(
                     self.path, team=self.team.value, week=self.selected_week, decisions=self.decisions.value,

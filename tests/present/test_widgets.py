@@ -133,6 +133,17 @@ def test_the_planted_collapse_is_flagged_as_a_signal(explorer, truth):
     assert 'data-rule="outside_limits"' in explorer.trends.value  # the red points in the trend chart
 
 
+def test_trend_chart_marks_the_weeks_that_fire_a_rule(explorer):
+    explorer.set_week("2026-W46").set_team("north-america")
+    trends = explorer.review.trends
+    svg = explorer.trends.value
+    assert svg.count("<circle") == len(trends)  # one point per metric and week
+    assert svg.count('fill="#c62828" data-rule="') == int((trends["rule"] != "").sum())
+    fired = trends[trends["rule"] != ""].iloc[0]
+    assert f'data-rule="{fired["rule"]}"' in svg
+    assert "<script" not in svg and "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # nothing to fetch
+
+
 def test_outputs_next_to_outcomes_equal_the_review(explorer):
     explorer.set_week("2026-W47").set_team("emea").set_model("position").set_channel(ALL_CHANNELS)
     review = explorer.review
@@ -269,7 +280,11 @@ def test_a_bad_note_is_refused_shown_and_not_saved(writable):
     with pytest.raises(ParameterError, match="needs decisions or next actions"):
         explorer.save(decisions="  ")
     assert "needs decisions or next actions" in explorer.save_status.value
+    with pytest.raises(ParameterError, match="due_date must be a date like 2026-11-30"):
+        explorer.save(decisions="d", next_actions="n", owner="o", due_date="30/11/2026")
+    assert "due_date must be a date" in explorer.save_status.value
     explorer.next_actions.value = "Call the agency"
+    explorer.owner.value = ""
     explorer.due_date.value = dt.date(2026, 11, 30)
     explorer.save_button.click()  # no owner: refused, shown, not raised from the click
     assert "need an owner" in explorer.save_status.value
@@ -295,9 +310,9 @@ def test_each_interaction_answers_in_under_a_second(demo):
         ("team", lambda: explorer.set_team("north-america")),
         ("week", lambda: explorer.set_week("2026-W45")),
         ("team", lambda: explorer.set_team("emea")),
+        ("campaign", lambda: explorer.select_campaign(explorer.campaign.options[3][1])),
         ("channel", lambda: explorer.set_channel("email")),
         ("model", lambda: explorer.set_model("markov")),
-        ("campaign", lambda: explorer.select_campaign(explorer.campaign.options[-1][1])),
         ("team", lambda: explorer.set_team("apac")),
         ("week", lambda: explorer.set_week("2026-W30")),
         ("model", lambda: explorer.set_model("shapley")),
@@ -305,9 +320,11 @@ def test_each_interaction_answers_in_under_a_second(demo):
     ]
     measured = []
     for name, step in steps:
+        before = len(explorer.timings)
         started = time.perf_counter()
         step()
         measured.append((name, time.perf_counter() - started))
+        assert len(explorer.timings) == before + 1, f"step {name!r} changed nothing"
     print("\ncheck-in interactions (ms): " + ", ".join(f"{name} {seconds * 1000:.0f}" for name, seconds in measured))
     assert len(explorer.timings) >= len(steps)
     slow = [(name, round(seconds, 3)) for name, seconds in measured if seconds >= 1.0]
