@@ -94,8 +94,9 @@ _CSS = """<style>
 .ck-explorer .ck-card-label { font-weight:600; display:flex; justify-content:space-between; gap:8px; }
 .ck-explorer .ck-card-value { font-size:1.5rem; font-weight:700; margin:2px 0; }
 .ck-explorer .ck-card-change { color:var(--muted); font-size:0.85rem; }
-.ck-explorer .ck-card-facts { display:grid; grid-template-columns:auto auto; gap:1px 10px; margin:6px 0 0; font-size:0.82rem; }
-.ck-explorer .ck-card-facts dt { color:var(--muted); } .ck-explorer .ck-card-facts dd { margin:0; text-align:right; }
+.ck-explorer .ck-card-facts { display:grid; grid-template-columns:1fr auto; gap:1px 10px; margin:6px 0 0; font-size:0.82rem; }
+.ck-explorer .ck-card-facts dt { color:var(--muted); font-weight:normal; white-space:nowrap; float:none; width:auto; margin:0; padding:0; }
+.ck-explorer .ck-card-facts dd { margin:0; padding:0; float:none; width:auto; text-align:right; white-space:nowrap; }
 .ck-explorer .ck-badge { font-size:0.7rem; padding:1px 7px; border-radius:10px; color:#fff; text-transform:uppercase; }
 .ck-explorer .ck-signal { background:var(--signal); } .ck-explorer .ck-noise { background:var(--noise); }
 .ck-explorer .ck-verdicts { font-size:0.86rem; color:var(--muted); }
@@ -142,7 +143,7 @@ def _fmt_axis(value: float, money: bool, currency: str) -> str:
     return format_amount(value, currency) if money else f"{value:,.0f}"
 
 
-def trends_svg(trends: pd.DataFrame, currency: str = "USD", width: int = 250, height: int = 120) -> str:
+def trends_svg(trends: pd.DataFrame, currency: str = "USD", width: int = 330, height: int = 140) -> str:
     """Small multiples of the XmR charts as one inline SVG, drawn directly (no JavaScript, no network).
 
     Per headline metric: the weekly value (grey line), the centre line (green
@@ -280,7 +281,7 @@ class CheckinExplorer:
         wide = widgets.Layout(width="auto")
         self.week = widgets.Dropdown(
             options=[(f"{iso_week_label(w)} · {w:%d %b %Y}", _week_value(w)) for w in reversed(self.weeks)],
-            description="Week", layout=widgets.Layout(width="260px"),
+            description="Week", layout=widgets.Layout(width="300px"),
         )
         self.team = widgets.Dropdown(options=[("All teams" if t == ALL_TEAMS else t, t) for t in self.teams],
                                      description="Team", layout=widgets.Layout(width="240px"))
