@@ -589,7 +589,8 @@ class CheckinExplorer:
         seconds = time.perf_counter() - started
         self._last_activity = time.monotonic()
         self.timings.append({"action": action, "seconds": seconds, **self.state})
-        self.timing.value = f"<span class='ck-note' data-ms='{seconds * 1000:.0f}'>answered in {seconds * 1000:,.0f} ms</span>"
+        self.timing.value = (f"<span class='ck-note' data-ms='{seconds * 1000:.0f}' data-seq='{len(self.timings)}'>"
+                             f"answered in {seconds * 1000:,.0f} ms</span>")
         return seconds
 
     @staticmethod

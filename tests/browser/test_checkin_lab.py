@@ -133,6 +133,18 @@ def wait_for_headline(page, expected: dict[str, str], timeout_ms: int = 30_000) 
     )
 
 
+def answered(page) -> int:
+    """How many interactions the explorer has finished (it bumps this last, after every section is redrawn)."""
+    return int(page.locator(".ck-timing [data-seq]").get_attribute("data-seq"))
+
+
+def wait_until_answered(page, count: int, timeout_ms: int = 30_000) -> None:
+    page.wait_for_function(
+        "(count) => Number(document.querySelector('.ck-timing [data-seq]')?.getAttribute('data-seq')) >= count",
+        arg=count, timeout=timeout_ms, polling=25,
+    )
+
+
 def test_checkin_notebook_in_jupyterlab(lab, lab_root):
     from playwright.sync_api import sync_playwright
 
@@ -181,24 +193,39 @@ def test_checkin_notebook_in_jupyterlab(lab, lab_root):
             timings["run all cells"] = time.monotonic() - started
             assert not page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count()
 
+            done = answered(page)
             started = time.monotonic()
             page.select_option(".ck-week select", label=week_label("2026-W46"))
             wait_for_headline(page, week46_all)
             timings["change week"] = time.monotonic() - started
+            wait_until_answered(page, done + 1)
 
+            done = answered(page)
             started = time.monotonic()
             page.select_option(".ck-team select", label="north-america")
             wait_for_headline(page, week46_na)
             timings["change team"] = time.monotonic() - started
+            wait_until_answered(page, done + 1)
             # the planted collapse shows as a signal on the card
             assert "ck-card-signal" in page.locator(".ck-headline [data-metric='pipeline_created']").get_attribute("class")
             kernel_ms = page.locator(".ck-timing [data-ms]").get_attribute("data-ms")
 
+            done = answered(page)
             started = time.monotonic()
             page.select_option(".ck-channel select", label="paid_social")
-            page.wait_for_function("() => document.querySelector('.ck-title')?.textContent.includes('paid_social')",
-                                   timeout=30_000, polling=25)
+            wait_until_answered(page, done + 1)
             timings["change channel"] = time.monotonic() - started
+            assert "paid_social" in page.locator(".ck-title").inner_text()
+
+            options = page.locator(".ck-campaign select option").all_inner_texts()
+            assert len(options) >= 2, options
+            done = answered(page)
+            started = time.monotonic()
+            page.select_option(".ck-campaign select", index=1)
+            wait_until_answered(page, done + 1)
+            timings["drill into a campaign"] = time.monotonic() - started
+            assert page.locator(".ck-drilldown strong").inner_text() == options[1].replace("\xa0", " ")
+            assert page.locator(".ck-drilldown tbody tr").count() >= 1, page.locator(".ck-drilldown").inner_html()[:1500]
 
             decision = f"Find out why paid social stopped converting (browser test {os.getpid()})"
             page.locator(".ck-decisions textarea").fill(decision)
