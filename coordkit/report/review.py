@@ -17,22 +17,45 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from coordkit.analysis.review import ALL_TEAMS, ReviewContext, review_context
 from coordkit.errors import ParameterError, ReportError, allowed_values_message
-from coordkit.model.attribution.models import MODELS
 from coordkit.model.calendar import COMPARISONS, iso_week_label, parse_week
 
 __all__ = ["RenderResult", "check_parameters", "declared_parameters", "notebook_path", "render_review", "render_reviews"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE_DIR = REPO_ROOT / "templates"
-TEMPLATE_NAME = "coordkit_review"
 #: parameters the CLI sets itself; users set the others with -p key=value
 MANAGED = ("workspace", "week", "team", "model", "sidecar")
+#: the kernel's own log (e.g. ipykernel 7's "running over TCP without encryption" for a local
+#: kernel) is noise in a report run; cell errors still arrive as messages
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+
+
+def start_kernel(workspace: Path, kernel_name: str | None = None):
+    """Start a Jupyter kernel in the workspace folder, for several renders in a row."""
+    from jupyter_client.manager import KernelManager
+
+    manager = KernelManager(kernel_name=kernel_name or "python3")
+    manager.start_kernel(cwd=str(workspace), extra_arguments=KERNEL_ARGUMENTS)
+    return manager
+
+
+def _reset_namespace(manager) -> None:
+    """Clear the kernel's variables (imported modules stay loaded: that is the time saved)."""
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=60, store_history=False)
+        if reply["content"]["status"] != "ok":
+            raise ReportError("could not reset the review kernel between two reviews", hint="run the teams one by one with --team")
+    finally:
+        client.stop_channels()
 
 
 @dataclass
@@ -85,8 +108,9 @@ def check_parameters(parameters: dict, context: ReviewContext, declared: dict) -
         raise ParameterError(allowed_values_message("team", team, [ALL_TEAMS, *context.teams]))
     out["team"] = team
     model = out.get("model") or context.config.default_model
-    if model not in MODELS:
-        raise ParameterError(allowed_values_message("model", model, MODELS))
+    # checks the name (the error lists the models) and computes the credit once, here, for every
+    # kernel to load from the cache; with a warm cache the engine is not even imported
+    context.credit(model)
     out["model"] = model
     compare = out.get("compare") or "previous"
     if compare not in COMPARISONS:
@@ -98,23 +122,11 @@ def check_parameters(parameters: dict, context: ReviewContext, declared: dict) -
     return out
 
 
-def _export_html(notebook_file: Path, html_file: Path) -> None:
-    """Export an executed notebook to self-contained HTML without code, in-process (0.7 s vs 6-13 s for the CLI)."""
-    import nbformat
-    from nbconvert import HTMLExporter
+def _export_html(notebook_file: Path, html_file: Path, title: str | None = None) -> None:
+    """Export an executed review notebook to self-contained HTML without code (see html_export)."""
+    from coordkit.report.html_export import notebook_to_html
 
-    exporter = HTMLExporter(
-        template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(TEMPLATE_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        exclude_markdown=True,
-        exclude_raw=True,
-    )
-    notebook = nbformat.read(str(notebook_file), as_version=4)
-    body, _ = exporter.from_notebook_node(notebook)
-    html_file.write_text(body, encoding="utf-8")
+    notebook_to_html(notebook_file, html_file, title)
 
 
 def _failure_line(exc) -> str:
@@ -134,12 +146,17 @@ def render_review(
     parameters: dict | None = None,
     context: ReviewContext | None = None,
     kernel_name: str | None = None,
+    kernel_manager=None,
 ) -> RenderResult:
     """Render one weekly review; return where its files went.
 
     >>> result = render_review("demo", week="2026-W47", team="emea")   # doctest: +SKIP
     >>> result.html                                                    # doctest: +SKIP
     PosixPath('demo/reviews/2026-W47/emea.html')
+
+    ``kernel_manager``: a started Jupyter kernel to run in (``render_reviews``
+    reuses one per worker); its namespace is cleared first, so no variable
+    leaks from one team's review into the next.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -168,12 +185,13 @@ def render_review(
         executed = scratch / "review.ipynb"
         params.update(workspace=str(workspace), sidecar=str(scratch / "review.json"))
         try:
+            engine = {"extra_arguments": KERNEL_ARGUMENTS}
+            if kernel_manager is not None:
+                _reset_namespace(kernel_manager)
+                engine = {"km": kernel_manager}
             papermill.execute_notebook(
                 str(notebook_path()), str(executed), parameters=params, progress_bar=False,
-                kernel_name=kernel_name, log_output=False, cwd=str(workspace),
-                # the kernel's own log (e.g. ipykernel 7's "running over TCP without encryption" on a
-                # local kernel) is noise here; cell errors still arrive as messages
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                kernel_name=kernel_name, log_output=False, cwd=str(workspace), **engine,
             )
         except PapermillExecutionError as exc:
             if executed.exists():
@@ -189,7 +207,8 @@ def render_review(
                 f"review for team {params['team']!r}, week {iso_week_label(week_start)} failed: {type(exc).__name__}: {exc}",
                 hint=f"the failed notebook (if any) is kept at {failed_copy}; no HTML was written",
             ) from None
-        _export_html(executed, scratch / "review.html")
+        scope = "all teams" if params["team"] == ALL_TEAMS else params["team"]
+        _export_html(executed, scratch / "review.html", f"Weekly outcome review: {scope}, {iso_week_label(week_start)}")
         for written in ("review.json", "review.md"):
             if not (scratch / written).exists():
                 raise ReportError(f"the review notebook did not write {written}", hint="its last cell must call coordkit.save_review_files")
@@ -221,8 +240,6 @@ def render_reviews(
     Every review is attempted; if any failed, the first failure is raised
     after the others finished.
     """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
     from tqdm import tqdm
 
     context = review_context(Path(workspace).resolve())
@@ -236,18 +253,39 @@ def render_reviews(
     workers = workers or max(1, min(4, os.cpu_count() or 1, len(teams)))
     results: dict[str, RenderResult] = {}
     failures: list[ReportError] = []
-    with ThreadPoolExecutor(max_workers=workers) as pool, tqdm(
-        total=len(teams), desc="rendering reviews", unit="team", disable=not progress
-    ) as bar:
-        futures = {
-            pool.submit(render_review, workspace, week, team, model, out, parameters, context): team for team in teams
-        }
-        for future in as_completed(futures):
-            try:
-                results[futures[future]] = future.result()
-            except ReportError as exc:
-                failures.append(exc)
-            bar.update(1)
+    queue = list(teams)
+    lock = threading.Lock()
+    workspace = Path(workspace).resolve()
+    bar = tqdm(total=len(teams), desc="rendering reviews", unit="team", disable=not progress)
+
+    def worker() -> None:
+        # one kernel per worker, reused for its teams: imports are paid once per worker, not per team
+        manager = start_kernel(workspace)
+        try:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    team = queue.pop(0)
+                try:
+                    result = render_review(workspace, week, team, model, out, parameters, context, kernel_manager=manager)
+                    with lock:
+                        results[team] = result
+                except ReportError as exc:
+                    with lock:
+                        failures.append(exc)
+                    if not manager.is_alive():
+                        manager = start_kernel(workspace)
+                bar.update(1)
+        finally:
+            manager.shutdown_kernel(now=True)
+
+    threads = [threading.Thread(target=worker, name=f"review-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bar.close()
     if failures:
         raise failures[0]
     return [results[team] for team in teams]

@@ -170,3 +170,15 @@ def test_plain_papermill_runs_the_notebook(demo_workspace, tmp_path, repo_root):
         o.get("data", {}).get("text/html", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
     )
     assert "2026-W47" in shown and "Headline outcomes" in shown
+
+
+def test_all_teams_reuse_kernels_and_match_single_renders(demo_workspace, tmp_path, rendered):
+    _, single = rendered
+    results = render_reviews(demo_workspace, COLLAPSE_WEEK, all_teams=True, out=tmp_path, progress=False, workers=1)
+    assert [r.team for r in results] == ["all", "apac", "emea", "north-america"]
+    # one kernel served four reviews in a row: each got its own parameters, nothing leaked between them
+    for team in ("north-america", "emea"):
+        batch = json.loads(next(r for r in results if r.team == team).sidecar.read_text())
+        alone = json.loads(single[(COLLAPSE_WEEK, team)].sidecar.read_text())
+        assert batch == alone
+    assert json.loads(results[0].sidecar.read_text())["team"] == "all"
