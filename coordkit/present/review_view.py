@@ -12,9 +12,8 @@ from IPython.display import HTML
 
 from coordkit.analysis.narrative import escape_markdown, format_amount
 from coordkit.analysis.review import ALL_TEAMS, WeeklyReview, format_metric
-from coordkit.present.charts import chart_bars, chart_trends, to_svg
-from coordkit.present.charts_whatmoved import chart_waterfall
 from coordkit.present.html import badge_html, escape, section_html, table_html
+from coordkit.present.svg_charts import bars_svg, trends_svg, waterfall_svg
 
 __all__ = [
     "headline_html",
@@ -97,7 +96,7 @@ def show_outputs(review: WeeklyReview) -> HTML:
     lead = f"<p>{total:,} outputs shipped for {escape(format_amount(cost, currency))}.</p>"
     chart = ""
     if total:
-        chart = _figure(to_svg(chart_bars(review.outputs_by_channel, "channel", "outputs", "Outputs by channel")), "Outputs by channel")
+        chart = _figure(bars_svg(review.outputs_by_channel, "channel", "outputs", "Outputs by channel"), "Outputs by channel")
     return HTML(section_html("2. What was shipped", lead, chart, '<div class="ck-grid">', by_channel, by_kind, by_owner, "</div>", section_id="outputs"))
 
 
@@ -118,7 +117,8 @@ def show_outputs_to_outcomes(review: WeeklyReview) -> HTML:
     chart = ""
     if not review.attributed_by_channel.empty and review.attributed_by_channel["pipeline_13w"].sum() > 0:
         chart = _figure(
-            to_svg(chart_bars(review.attributed_by_channel, "channel", "pipeline_13w", "Attributed pipeline by channel (13 weeks)", money=True)),
+            bars_svg(review.attributed_by_channel, "channel", "pipeline_13w", "Attributed pipeline by channel (13 weeks)",
+                     money=True, currency=currency),
             "Attributed pipeline by channel",
         )
     by_channel = table_html(review.attributed_by_channel, [("channel", "Channel", "text"), *columns], currency, caption="By channel")
@@ -156,28 +156,13 @@ def show_what_moved(review: WeeklyReview) -> HTML:
     chart = ""
     moved = review.what_moved
     if not moved.empty and moved["contribution"].abs().sum() > 0:
-        chart = _figure(to_svg(chart_waterfall(_waterfall_steps(moved), "Change in pipeline created", "pipeline")), "What moved")
+        chart = _figure(waterfall_svg(moved, "Change in pipeline created", review.currency), "What moved")
     return HTML(section_html("4. What moved the number", narrative, chart, table, bridge, section_id="what-moved"))
-
-
-def _waterfall_steps(moved):
-    import pandas as pd
-
-    before = float(moved["before"].sum())
-    after = float(moved["after"].sum())
-    steps = [{"step": "before", "kind": "total", "amount": before, "start": 0.0, "end": before}]
-    level = before
-    for row in moved.itertuples():
-        label = row.segment if len(row.segment) <= 28 else row.segment[:27] + "…"
-        steps.append({"step": label, "kind": "effect", "amount": row.contribution, "start": level, "end": level + row.contribution})
-        level += row.contribution
-    steps.append({"step": "after", "kind": "total", "amount": after, "start": 0.0, "end": after})
-    return pd.DataFrame(steps)
 
 
 def show_trends(review: WeeklyReview) -> HTML:
     """Section 5: 13-week trends with natural process limits (XmR)."""
-    svg = to_svg(chart_trends(review.trends, review.currency))
+    svg = trends_svg(review.trends, review.currency)
     note = (
         "<p>Grey line: weekly value; green dashes: centre line; red dashes: natural process limits "
         "(mean ± 2.66 × average moving range of the 13 weeks before this one). Red points fire a rule.</p>"

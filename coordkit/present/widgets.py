@@ -34,14 +34,10 @@ import time
 from pathlib import Path
 
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
 
 from coordkit.analysis.metrics import (
-    METRIC_LABELS,
-    MONEY_METRICS,
     OPPORTUNITY_KINDS,
-    OUTCOME_METRICS,
     UNASSIGNED,
 )
 from coordkit.analysis.narrative import format_amount
@@ -52,7 +48,6 @@ from coordkit.analysis.review import (
     WeeklyReview,
     _attributed,  # the review's own campaign table, reused for a channel subset so the numbers cannot diverge
     compute_weekly_review,
-    format_metric,
     review_context,
 )
 from coordkit.errors import CoordkitError, ParameterError, WorkspaceError, allowed_values_message
@@ -62,6 +57,7 @@ from coordkit.model.calendar import iso_week_label, parse_week, trailing_weeks
 from coordkit.present.html import escape, table_html
 from coordkit.present.markdown import markdown_to_html
 from coordkit.present.review_view import headline_html
+from coordkit.present.svg_charts import trends_svg
 
 __all__ = ["ALL_CHANNELS", "CheckinExplorer", "checkin"]
 
@@ -137,79 +133,6 @@ DRILL_FRAME_COLUMNS = [c for c, _, _ in _DRILL_COLUMNS] + ["week"]
 
 def _week_value(week: dt.date) -> str:
     return week.isoformat()
-
-
-def _fmt_axis(value: float, money: bool, currency: str) -> str:
-    return format_amount(value, currency) if money else f"{value:,.0f}"
-
-
-def trends_svg(trends: pd.DataFrame, currency: str = "USD", width: int = 330, height: int = 140) -> str:
-    """Small multiples of the XmR charts as one inline SVG, drawn directly (no JavaScript, no network).
-
-    Per headline metric: the weekly value (grey line), the centre line (green
-    dashes), the natural process limits (red dashes) and points that fire a
-    rule in red; each point's tooltip gives its week, value and rule. Drawn
-    by hand rather than through Altair + vl-convert because that takes
-    0.5-1 s per chart and the check-in redraws on every click.
-    """
-    gap, columns = 18, 2
-    panels = [m for m in OUTCOME_METRICS if (trends["metric"] == m).any()]
-    rows = (len(panels) + columns - 1) // columns
-    total_w, total_h = columns * (width + gap), max(rows, 1) * (height + gap)
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="ck-trends-svg" width="{total_w}" height="{total_h}" '
-              f'viewBox="0 0 {total_w} {total_h}" font-family="sans-serif" font-size="10">')]
-    for index, metric in enumerate(panels):
-        data = trends[trends["metric"] == metric].reset_index(drop=True)
-        origin = ((index % columns) * (width + gap), (index // columns) * (height + gap))
-        parts += _trend_panel(data, metric, origin, (width, height), currency)
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _trend_panel(data: pd.DataFrame, metric: str, origin: tuple[int, int], size: tuple[int, int], currency: str) -> list[str]:
-    pad_left, pad_right, pad_top, pad_bottom = 58, 8, 22, 20
-    (x0, y0), (width, height) = origin, size
-    money = metric in MONEY_METRICS
-    plot_w, plot_h = width - pad_left - pad_right, height - pad_top - pad_bottom
-    values = data["value"].astype(float).to_numpy()
-    bounds = pd.concat([data["value"], data["lower_limit"], data["upper_limit"], data["centre"]]).astype(float)
-    bounds = bounds[np.isfinite(bounds)]
-    low, high = (float(bounds.min()), float(bounds.max())) if len(bounds) else (0.0, 1.0)
-    if high - low < 1e-9:
-        low, high = low - 1.0, high + 1.0
-    count = len(data)
-    xs = [x0 + pad_left + (plot_w * i / (count - 1) if count > 1 else plot_w / 2) for i in range(count)]
-
-    def py(v: float) -> float:
-        return y0 + pad_top + plot_h * (1 - (v - low) / (high - low))
-
-    label = METRIC_LABELS.get(metric, metric)
-    latest = format_metric(values[-1], money, currency) if count else "–"
-    parts = [
-        f'<text x="{x0 + 4}" y="{y0 + 13}" font-weight="bold" font-size="11">{escape(label)}: {escape(latest)}</text>',
-        f'<rect x="{x0 + pad_left}" y="{y0 + pad_top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#d8dee9"/>',
-    ]
-    for value, anchor in ((high, y0 + pad_top + 8), (low, y0 + pad_top + plot_h)):
-        parts.append(f'<text x="{x0 + pad_left - 4}" y="{anchor:.1f}" text-anchor="end" fill="#5c6577">'
-                     f"{escape(_fmt_axis(value, money, currency))}</text>")
-    if not count:
-        return parts
-    for column, colour, dash in (("centre", "#2e7d32", "2,2"), ("upper_limit", "#c62828", "6,3"), ("lower_limit", "#c62828", "6,3")):
-        series = data[column].astype(float).to_numpy()
-        points = " ".join(f"{xs[i]:.1f},{py(v):.1f}" for i, v in enumerate(series) if np.isfinite(v))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-dasharray="{dash}" opacity="0.8"/>')
-    line = " ".join(f"{xs[i]:.1f},{py(v):.1f}" for i, v in enumerate(values))
-    parts.append(f'<polyline points="{line}" fill="none" stroke="#4c566a" stroke-width="1.5"/>')
-    for i, row in data.iterrows():
-        rule = str(row["rule"] or "")
-        colour = "#c62828" if rule else "#4c566a"
-        tip = f"{iso_week_label(row['week'])}: {format_metric(float(row['value']), money, currency)}" + (f" ({rule})" if rule else "")
-        parts.append(f'<circle cx="{xs[i]:.1f}" cy="{py(float(row["value"])):.1f}" r="3" fill="{colour}" data-rule="{escape(rule)}">'
-                     f"<title>{escape(tip)}</title></circle>")
-    parts.append(f'<text x="{xs[0]:.1f}" y="{y0 + height - 6}" fill="#5c6577">{escape(iso_week_label(data["week"].iloc[0]))}</text>')
-    parts.append(f'<text x="{xs[-1]:.1f}" y="{y0 + height - 6}" text-anchor="end" fill="#5c6577">'
-                 f'{escape(iso_week_label(data["week"].iloc[-1]))}</text>')
-    return parts
 
 
 def _as_date(value) -> dt.date | None:
