@@ -28,9 +28,10 @@ from filelock import FileLock, Timeout
 from coordkit.config import WorkspaceConfig, load_config
 from coordkit.contract import TABLES, Table, table_spec
 from coordkit.errors import CoordkitError, WorkspaceError, WorkspaceLockedError
+from coordkit.ingest.backends import connect_backend, is_embedded
 from coordkit.ingest.validate import ReadResult, read_table
 
-__all__ = ["Workspace", "open_workspace", "ingest_files", "IngestReport", "STORE_DIR", "STORE_FILE"]
+__all__ = ["STORE_DIR", "STORE_FILE", "IngestReport", "Workspace", "ingest_files", "open_workspace"]
 
 STORE_DIR = ".coordkit"
 STORE_FILE = "workspace.duckdb"
@@ -114,17 +115,25 @@ class Workspace:
     1532
     """
 
-    def __init__(self, path: Path, config: WorkspaceConfig, read_only: bool):
+    def __init__(self, path: Path, config: WorkspaceConfig, read_only: bool, backend=None):
         self.path = path
         self.config = config
-        self.read_only = read_only
         self.db_path = path / STORE_DIR / STORE_FILE
         self._lock = FileLock(str(path / STORE_DIR / "write.lock"))
+        #: None for the embedded store, else the Ibis backend the tables are read from in place
+        self.backend = None if is_embedded(backend) else connect_backend(backend)
+        # only a connection opened here from a URL is closed here: disconnecting an
+        # Ibis PySpark backend stops the whole (shared) SparkSession
+        self._owns_con = self.backend is None or (isinstance(backend, str) and self.backend.name != "pyspark")
+        # an external backend is read, never written: ingest into the warehouse itself
+        self.read_only = read_only or self.backend is not None
         self.con = self._connect()
 
     # --- connection ----------------------------------------------------------
 
     def _connect(self):
+        if self.backend is not None:
+            return self.backend
         deadline = time.monotonic() + self.config.lock_timeout_seconds
         while True:
             try:
@@ -155,6 +164,8 @@ class Workspace:
         return self.con.con
 
     def close(self) -> None:
+        if not self._owns_con:
+            return
         try:
             self.con.disconnect()
         except Exception:  # already closed
@@ -200,8 +211,9 @@ class Workspace:
         for spec in TABLES.values():
             t = self.con.table(spec.name)
             row = {"table": spec.name, "rows": int(t.count().execute())}
-            if spec.time_column:
-                bounds = t.aggregate(first=t[spec.time_column].min(), last=t[spec.time_column].max()).execute()
+            time_column = spec.time_column or ("week" if "week" in spec.column_names else None)
+            if time_column:
+                bounds = t.aggregate(first=t[time_column].min(), last=t[time_column].max()).execute()
                 row["first"], row["last"] = bounds["first"].iloc[0], bounds["last"].iloc[0]
             else:
                 row["first"] = row["last"] = None
@@ -217,7 +229,7 @@ class Workspace:
         if self.read_only:
             raise WorkspaceError(f"workspace {self.path} was opened read-only", hint="open it with read_only=False to ingest")
         path = Path(path)
-        started = dt.datetime.now(dt.timezone.utc)
+        started = dt.datetime.now(dt.UTC)
         content_hash, size = _file_hash(path)
         preset_name = str(preset) if preset else "canonical"
         try:
@@ -379,13 +391,24 @@ def _file_hash(path: Path) -> tuple[str | None, int | None]:
         return None, None
 
 
-def open_workspace(path: str | Path = ".", *, read_only: bool = False, create: bool = True) -> Workspace:
+def open_workspace(path: str | Path = ".", *, read_only: bool = False, create: bool = True, backend=None) -> Workspace:
     """Open (and by default create) the workspace in folder ``path``.
 
+    ``backend`` chooses where the canonical tables are read: None (default) is
+    the embedded DuckDB store in the folder; a URL (``postgres://...``,
+    ``bigquery://project/dataset``, ``snowflake://...``, ``duckdb:///file``),
+    ``"pyspark"`` or a connection object (an Ibis backend, a SparkSession, a
+    DuckDB connection) reads them in place there, read-only (see
+    ``coordkit.ingest.backends`` and docs/scale.md). The folder still holds
+    ``coordkit.yaml``.
+
     >>> ws = open_workspace("demo", read_only=True)   # doctest: +SKIP
+    >>> ws = open_workspace("team", backend=ibis.pyspark.connect(spark))   # doctest: +SKIP
     """
     folder = Path(path).expanduser()
     store = folder / STORE_DIR / STORE_FILE
+    if not is_embedded(backend):
+        return Workspace(folder, load_config(folder), read_only, backend=backend)
     if not store.exists():
         if read_only or not create:
             raise WorkspaceError(

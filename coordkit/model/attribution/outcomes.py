@@ -16,7 +16,7 @@ any touch in an outcome's window is credited the full amount: not additive).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import ibis
 import ibis.expr.types as ir
@@ -28,7 +28,7 @@ from coordkit.model.attribution.models import check_model, touch_weights
 from coordkit.model.attribution.rules import DEFAULT_HALF_LIFE_HOURS
 from coordkit.model.link import link_touchpoints, normalise_utm
 
-__all__ = ["attribute_outcomes", "sourced_attribution", "influenced_pipeline", "monday_utc", "JOIN_KEYS"]
+__all__ = ["JOIN_KEYS", "attribute_outcomes", "influenced_pipeline", "monday_utc", "sourced_attribution"]
 
 JOIN_KEYS = ("contact", "account")
 DEFAULT_LOOKBACK_DAYS = 90
@@ -77,9 +77,11 @@ def _journey_pairs(linked: ir.Table, outcomes: ir.Table, key: str, lookback_days
         o,
         [linked._key == o._o_key, o._o_epoch >= linked._epoch, o._o_epoch - linked._epoch <= window],
     )
-    # keep only the first outcome at or after the touch: later outcomes start afresh
-    first = pairs._o_epoch.min().over(ibis.window(group_by=pairs._touch))
-    return pairs.filter(pairs._o_epoch == first)
+    # keep only the first outcome at or after the touch: later outcomes start afresh.
+    # The window is a column first: filtering on a window expression directly
+    # compiles to SQL that Spark cannot resolve (docs/scale.md)
+    pairs = pairs.mutate(_o_first=pairs._o_epoch.min().over(ibis.window(group_by=pairs._touch)))
+    return pairs.filter(pairs._o_epoch == pairs._o_first).drop("_o_first")
 
 
 def attribute_outcomes(
@@ -158,6 +160,9 @@ def attribute_outcomes(
 
     extra = [c for c in ("kind", "team") if c in outcomes.columns]
     facts = outcomes.select(outcome_id=outcomes.outcome_id.cast("string"), created_at=outcomes.created_at, *extra).to_pandas()
+    # Spark hands TIMESTAMP back without a zone (in its session zone, UTC for
+    # coordkit): make every backend's created_at tz-aware UTC (docs/scale.md)
+    facts["created_at"] = pd.to_datetime(facts["created_at"], utc=True)
     result = credit.merge(facts, on="outcome_id", how="left")
     for column in ("kind", "team"):
         if column not in result.columns:
