@@ -67,7 +67,7 @@ def connect_backend(backend: Any):
                 f"backend {scheme!r} needs a driver that is not installed ({exc})",
                 hint=f"pip install 'ibis-framework[{scheme}]'",
             ) from None
-        except Exception as exc:  # the driver's own error says what is wrong with the URL
+        except Exception as exc:  # noqa: BLE001 - the driver's own error says what is wrong with the URL
             raise WorkspaceError(f"cannot connect to backend {_redact(text)}: {_first_line(exc)}") from None
     module = type(backend).__module__
     if module.startswith("pyspark.sql"):

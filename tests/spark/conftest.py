@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+import pandas as pd
 import pytest
 
 pyspark = pytest.importorskip("pyspark", reason="pyspark is a test extra: pip install -e '.[test]'")
@@ -59,3 +60,31 @@ def to_spark(spark, spark_con):
         return spark_con.table(name)
 
     return register
+
+
+TOL = {"check_exact": False, "rtol": 1e-9, "atol": 1e-9}
+
+
+def assert_same(a, b, keys: list[str]) -> None:
+    """Frames equal up to row order (sorted by ``keys``), floats to 1e-9."""
+    assert list(a.columns) == list(b.columns)
+    assert len(a) == len(b) and len(a) > 0
+    a = a.sort_values(keys, kind="stable").reset_index(drop=True)
+    b = b.sort_values(keys, kind="stable").reset_index(drop=True)
+    for column in a.columns:
+        if pd.api.types.is_datetime64_any_dtype(a[column]) or pd.api.types.is_datetime64_any_dtype(b[column]):
+            # Spark returns TIMESTAMP without a zone, in its session zone (UTC here)
+            a_utc, b_utc = (pd.to_datetime(f[column], utc=True) for f in (a, b))
+            assert a_utc.tolist() == b_utc.tolist(), column
+        elif pd.api.types.is_float_dtype(a[column]) or pd.api.types.is_float_dtype(b[column]):
+            pd.testing.assert_series_equal(a[column].astype("float64"), b[column].astype("float64"), **TOL)
+        else:
+            assert a[column].astype(object).where(a[column].notna(), None).tolist() == b[column].astype(object).where(
+                b[column].notna(), None
+            ).tolist(), column
+
+
+@pytest.fixture(scope="session")
+def same():
+    """``same(a, b, keys)``: frames equal up to row order, floats to 1e-9, timestamps in UTC."""
+    return assert_same

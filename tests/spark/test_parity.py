@@ -12,33 +12,16 @@ import ibis
 import pandas as pd
 import pytest
 
-from coordkit.model.attribution import credit_by_channel, journeys_from_events, journeys_from_paths, touch_weights
+from coordkit.model.attribution import (
+    credit_by_channel,
+    journeys_from_events,
+    journeys_from_paths,
+    touch_weights,
+)
 from coordkit.model.attribution.files import read_events, read_paths
 from coordkit.model.attribution.rules import RULE_MODELS
 
 pytestmark = pytest.mark.spark
-
-TOL = {"check_exact": False, "rtol": 1e-9, "atol": 1e-9}
-
-
-def same(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> None:
-    """Frames equal up to row order (sorted by ``keys``), floats to 1e-9."""
-    assert list(a.columns) == list(b.columns)
-    assert len(a) == len(b) and len(a) > 0
-    a = a.sort_values(keys, kind="stable").reset_index(drop=True)
-    b = b.sort_values(keys, kind="stable").reset_index(drop=True)
-    for column in a.columns:
-        if pd.api.types.is_datetime64_any_dtype(a[column]) or pd.api.types.is_datetime64_any_dtype(b[column]):
-            # Spark returns TIMESTAMP without a zone, in its session zone (UTC here)
-            a_utc, b_utc = (pd.to_datetime(f[column], utc=True) for f in (a, b))
-            assert a_utc.tolist() == b_utc.tolist(), column
-        elif pd.api.types.is_float_dtype(a[column]) or pd.api.types.is_float_dtype(b[column]):
-            pd.testing.assert_series_equal(a[column].astype("float64"), b[column].astype("float64"), **TOL)
-        else:
-            assert a[column].astype(object).where(a[column].notna(), None).tolist() == b[column].astype(object).where(
-                b[column].notna(), None
-            ).tolist(), column
-
 
 @pytest.fixture(scope="module")
 def duck():
@@ -80,13 +63,13 @@ def test_tables_are_read_in_place_on_spark(touches):
     assert on_duck._find_backend().name == "duckdb"
 
 
-def test_event_journeys_match(touches):
+def test_event_journeys_match(touches, same):
     on_duck, on_spark = (t.to_pandas() for t in touches)
     same(on_duck, on_spark, ["journey_id", "position"])
     assert on_duck["journey_id"].nunique() == 9506  # the documented count (docs/attribution.md)
 
 
-def test_path_journeys_match(path_touches):
+def test_path_journeys_match(path_touches, same):
     on_duck, on_spark = (t.to_pandas() for t in path_touches)
     # path row numbers (journey ids) are arbitrary on both engines: compare by content
     key = ["conversions", "conversion_value", "non_conversions", "n_touches", "position", "channel"]
@@ -94,38 +77,38 @@ def test_path_journeys_match(path_touches):
 
 
 @pytest.mark.parametrize("model", RULE_MODELS)
-def test_rule_models_match(touches, model):
+def test_rule_models_match(touches, model, same):
     same(*(credit_by_channel(t, model) for t in touches), ["channel"])
 
 
 @pytest.mark.parametrize("model", [m for m in RULE_MODELS if m != "time_decay"])
-def test_rule_models_match_on_path_files(path_touches, model):
+def test_rule_models_match_on_path_files(path_touches, model, same):
     same(*(credit_by_channel(t, model) for t in path_touches), ["channel"])
 
 
 @pytest.mark.parametrize("order", [1, 2])
 @pytest.mark.parametrize("allocation", ["global", "journey"])
-def test_markov_matches(touches, order, allocation):
+def test_markov_matches(touches, order, allocation, same):
     same(*(credit_by_channel(t, "markov", order=order, allocation=allocation) for t in touches), ["channel"])
 
 
-def test_markov_order_one_without_the_next_channel_shortcut(touches):
+def test_markov_order_one_without_the_next_channel_shortcut(touches, same):
     # touch tables from other sources have no next_channel: the window form must agree too
     on_duck, on_spark = (t.drop("next_channel") for t in touches)
     same(credit_by_channel(on_duck, "markov"), credit_by_channel(on_spark, "markov"), ["channel"])
     same(credit_by_channel(on_duck, "markov"), credit_by_channel(touches[0], "markov"), ["channel"])
 
 
-def test_markov_matches_on_path_files(path_touches):
+def test_markov_matches_on_path_files(path_touches, same):
     same(*(credit_by_channel(t, "markov", order=2) for t in path_touches), ["channel"])
 
 
 @pytest.mark.parametrize(("allocation", "ordered"), [("journey", False), ("global", False), ("journey", True)])
-def test_shapley_matches(touches, allocation, ordered):
+def test_shapley_matches(touches, allocation, ordered, same):
     same(*(credit_by_channel(t, "shapley", allocation=allocation, ordered=ordered) for t in touches), ["channel"])
 
 
 @pytest.mark.parametrize("model", ["time_decay", "w_shaped", "markov", "shapley"])
-def test_touch_weights_match(touches, model):
+def test_touch_weights_match(touches, model, same):
     frames = [touch_weights(t, model).select("journey_id", "position", "channel", "weight").to_pandas() for t in touches]
     same(*frames, ["journey_id", "position"])

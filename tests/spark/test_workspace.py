@@ -4,13 +4,15 @@ outcomes and weekly metrics match the same tables read on DuckDB (to 1e-9)."""
 from __future__ import annotations
 
 import ibis
-import pandas as pd
 import pytest
 
 from coordkit.errors import WorkspaceError
 from coordkit.ingest.workspace import open_workspace
-from coordkit.model.attribution.outcomes import attribute_outcomes, influenced_pipeline, sourced_attribution
-from spark.test_parity import same
+from coordkit.model.attribution.outcomes import (
+    attribute_outcomes,
+    influenced_pipeline,
+    sourced_attribution,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -86,7 +88,7 @@ MODELS = ("time_decay", "markov")
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_attribute_outcomes_match(credit, model):
+def test_attribute_outcomes_match(credit, model, same):
     on_duck, on_spark = credit[model]
     assert len(on_duck) > 100
     same(on_duck, on_spark, ["outcome_id", "channel", "output_id", "campaign"])
@@ -96,7 +98,7 @@ def test_attribute_outcomes_match(credit, model):
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_weekly_attributed_amounts_match(credit, model):
+def test_weekly_attributed_amounts_match(credit, model, same):
     weekly = [
         frame.groupby(WEEK_KEYS, as_index=False, dropna=False)[["credit", "amount"]].sum()
         for frame in credit[model]
@@ -104,7 +106,7 @@ def test_weekly_attributed_amounts_match(credit, model):
     same(*weekly, WEEK_KEYS)
 
 
-def test_weekly_metrics_match(workspaces):
+def test_weekly_metrics_match(workspaces, same):
     from coordkit.analysis.metrics import outcome_facts, weekly_metrics
 
     facts = [outcome_facts(ws) for ws in workspaces]
@@ -112,7 +114,7 @@ def test_weekly_metrics_match(workspaces):
     same(*(weekly_metrics(f, by=("team", "channel")) for f in facts), ["metric", "team", "channel", "week"])
 
 
-def test_sourced_and_influenced_match(workspaces):
+def test_sourced_and_influenced_match(workspaces, same):
     same(*(sourced_attribution(ws.table("outcomes"), ws.table("outputs")) for ws in workspaces), ["outcome_id"])
     same(
         *(influenced_pipeline(ws.table("touchpoints"), ws.table("outcomes"), ws.table("outputs")) for ws in workspaces),

@@ -17,6 +17,9 @@ column             type       meaning
                               event journey; a count for a path row)
 ``conversion_value`` float64  value those conversions are worth
 ``non_conversions`` float64   journeys of this path that did not convert
+``next_channel``   string     optional (event journeys have it): channel of the
+                              next touch in the journey, null on the last one;
+                              order-1 Markov uses it instead of a window
 =================  =========  ==================================================
 
 Everything is written with portable Ibis operations (see ENGINE_NOTES): ages
