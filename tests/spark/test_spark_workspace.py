@@ -83,7 +83,7 @@ def credit(workspaces):
 
 
 #: ages, epochs and per-journey windows (time decay); a memtable joined on Spark and
-#: lag/lead walks (Markov); the rule models are compared on event journeys in test_parity
+#: lag/lead walks (Markov); the rule models are compared on event journeys in test_spark_parity
 MODELS = ("time_decay", "markov")
 
 
