@@ -34,7 +34,9 @@ def read_options(args) -> dict:
     return options
 
 
-def print_rejections(rejected, limit: int, stream=sys.stdout, more_hint: str = "coordkit status --rejected lists them all") -> None:
+def print_rejections(rejected, limit: int, stream=None, more_hint: str = "coordkit status --rejected lists them all") -> None:
+    # sys.stdout is looked up per call: a default bound at import time would bypass redirection
+    stream = stream or sys.stdout
     if rejected is None or rejected.empty:
         return
     for reason in rejected["reason"].head(limit):
