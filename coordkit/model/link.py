@@ -24,11 +24,11 @@ import ibis.expr.types as ir
 import pandas as pd
 
 __all__ = [
-    "normalise_utm",
-    "utm_from_url",
+    "LinkingReport",
     "link_touchpoints",
     "linking_report",
-    "LinkingReport",
+    "normalise_utm",
+    "utm_from_url",
 ]
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content")

@@ -19,13 +19,13 @@ from coordkit.model.attribution.models import MODELS, credit_by_channel, touch_w
 __all__ = [
     "MODELS",
     "credit_by_channel",
-    "touch_weights",
     "distinct_paths",
+    "event_journeys",
     "journey_summary",
     "journeys_from_events",
     "journeys_from_paths",
-    "event_journeys",
     "path_journeys",
     "read_events",
     "read_paths",
+    "touch_weights",
 ]

@@ -16,14 +16,18 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from coordkit.errors import ReadError, SchemaError, ValidationError
-from coordkit.model.attribution.journeys import CONVERSION_ACTION, journeys_from_events, journeys_from_paths
+from coordkit.model.attribution.journeys import (
+    CONVERSION_ACTION,
+    journeys_from_events,
+    journeys_from_paths,
+)
 
 __all__ = [
     "PATH_SEPARATOR",
-    "read_events",
-    "read_paths",
     "event_journeys",
     "path_journeys",
+    "read_events",
+    "read_paths",
 ]
 
 PATH_SEPARATOR = " > "

@@ -32,7 +32,7 @@ import ibis.expr.types as ir
 from coordkit.errors import AttributionError, ParameterError, allowed_values_message
 from coordkit.model.attribution.journeys import TOUCH_COLUMNS, require_columns
 
-__all__ = ["RULE_MODELS", "DEFAULT_HALF_LIFE_HOURS", "rule_weights"]
+__all__ = ["DEFAULT_HALF_LIFE_HOURS", "RULE_MODELS", "rule_weights"]
 
 RULE_MODELS = ("first", "last", "linear", "time_decay", "position", "w_shaped")
 DEFAULT_HALF_LIFE_HOURS = 7 * 24.0

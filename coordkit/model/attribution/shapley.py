@@ -51,8 +51,8 @@ __all__ = [
     "MAX_ORDERED_CHANNELS",
     "channel_sets",
     "journey_keys",
-    "shapley_shares",
     "shapley_journey_weights",
+    "shapley_shares",
 ]
 
 ALLOCATIONS = ("journey", "global")
