@@ -28,7 +28,7 @@ with open_workspace(workspace) as ws:
     started = time.perf_counter()
     report = ws.ingest(path, table, None if preset == "-" else preset)
     seconds = time.perf_counter() - started
-print(report.rows_read, report.inserted, report.unchanged, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print("RESULT", report.rows_read, report.inserted, report.unchanged, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
@@ -51,7 +51,8 @@ def synthetic_touchpoints(path: Path, rows: int) -> None:
 def run(path: Path, table: str, preset: str | None, workspace: Path) -> tuple:
     done = subprocess.run([sys.executable, "-c", CHILD, str(path), table, preset or "-", str(workspace)],
                           capture_output=True, text=True, check=True)
-    read, inserted, unchanged, seconds, peak = done.stdout.split()
+    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT"))
+    read, inserted, unchanged, seconds, peak = line.split()[1:]
     return int(read), int(inserted), int(unchanged), float(seconds), float(peak)
 
 
