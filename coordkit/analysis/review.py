@@ -124,12 +124,24 @@ _CACHED_FRAMES = ("facts", "outputs", "targets", "spend", "ingest_log", "rejecte
 
 
 def _cache_key(path: Path) -> str | None:
-    """Changes whenever the store changes (every write touches the DuckDB file)."""
+    """Changes whenever an ingest changes the data (read from ``.coordkit/data-state``).
+
+    Only ingests rewrite that file, so saving a check-in note (which also
+    writes the store) keeps the cache. A workspace without it (made by an older
+    coordkit) falls back to the store file's size and modification time.
+    """
+    import hashlib
+
     from coordkit._version import __version__
 
-    store = Path(path) / ".coordkit" / "workspace.duckdb"
+    folder = Path(path) / ".coordkit"
     try:
-        stat = store.stat()
+        state = (folder / "data-state").read_text(encoding="utf-8").strip()
+        return f"{__version__}-{hashlib.sha1(state.encode()).hexdigest()[:16]}"
+    except OSError:
+        pass
+    try:
+        stat = (folder / "workspace.duckdb").stat()
     except OSError:
         return None
     return f"{__version__}-{stat.st_mtime_ns}-{stat.st_size}"

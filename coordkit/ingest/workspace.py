@@ -35,6 +35,8 @@ __all__ = ["STORE_DIR", "STORE_FILE", "IngestReport", "Workspace", "ingest_files
 
 STORE_DIR = ".coordkit"
 STORE_FILE = "workspace.duckdb"
+#: rewritten after every ingest; caches of derived data key on it
+DATA_STATE_FILE = "data-state"
 _SQL_TYPES = {
     "string": "VARCHAR",
     "timestamp": "TIMESTAMPTZ",
@@ -243,8 +245,15 @@ class Workspace:
             report = self._upsert(result, path)
             report.ingest_id = self._log(report, started, content_hash, size, result)
             self._store_rejections(report.ingest_id, result)
+        self._mark_data_changed(report.ingest_id)
         report.rejections = result.rejected
         return report
+
+    def _mark_data_changed(self, ingest_id: int) -> None:
+        """Record the latest ingest in a small file, so caches can tell new data from other writes
+        (a check-in note also changes the store file, but not the data a review shows)."""
+        state = self.path / STORE_DIR / DATA_STATE_FILE
+        state.write_text(f"{ingest_id} {time.time_ns()}\n", encoding="utf-8")
 
     def _write_lock(self):
         lock = self._lock

@@ -75,3 +75,25 @@ def test_review_frames_hold_no_contact_emails(context):
         frame.to_csv() for frame in (review.headline, review.attributed_by_campaign, review.what_moved, review.rejection_reasons)
     )
     assert "@" not in text
+
+
+def test_cache_follows_ingests_not_other_writes(demo_workspace, tmp_path):
+    import shutil
+
+    from coordkit.analysis.review import _cache_key
+    from coordkit.ingest.checkins import save_checkin
+    from coordkit.ingest.workspace import open_workspace
+
+    copy = tmp_path / "ws"
+    shutil.copytree(demo_workspace, copy)
+    before = _cache_key(copy)
+    save_checkin(copy, team="emea", week="2026-W47", decisions="keep webinars", next_actions="", owner="", due_date=None)
+    assert _cache_key(copy) == before, "a check-in note does not change the data a review shows"
+    extra = tmp_path / "late.csv"
+    extra.write_text("outcome_id,kind,created_at,team\nLATE-1,lead,2026-11-18T10:00:00Z,emea\n", encoding="utf-8")
+    with open_workspace(copy) as ws:
+        ws.ingest(extra, "outcomes")
+    assert _cache_key(copy) != before
+    review = compute_weekly_review(copy, week="2026-W47", team="emea")
+    fresh = compute_weekly_review(review_context(copy, use_cache=False), week="2026-W47", team="emea")
+    assert review.headline["value"].tolist() == fresh.headline["value"].tolist()
