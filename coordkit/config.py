@@ -52,6 +52,9 @@ class WorkspaceConfig:
     default_model: str = "position"
     #: known UTM typos: {"spring_sale_2026": "spring-sale-2026"}
     utm_aliases: dict = field(default_factory=dict)
+    #: where the canonical tables live: empty for the embedded DuckDB store, else an Ibis
+    #: backend URL (postgres://..., bigquery://project/dataset, duckdb:///file) or "pyspark"
+    backend: str | None = None
 
     def __post_init__(self):
         try:

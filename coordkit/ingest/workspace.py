@@ -416,8 +416,12 @@ def open_workspace(path: str | Path = ".", *, read_only: bool = False, create: b
     """
     folder = Path(path).expanduser()
     store = folder / STORE_DIR / STORE_FILE
+    config = load_config(folder)
+    # coordkit.yaml may name the backend (a URL or "pyspark"), so every command and notebook
+    # pointed at this folder reads the warehouse without code changes
+    backend = backend if backend is not None else config.backend
     if not is_embedded(backend):
-        return Workspace(folder, load_config(folder), read_only, backend=backend)
+        return Workspace(folder, config, read_only, backend=backend)
     if not store.exists():
         if read_only or not create:
             raise WorkspaceError(
@@ -425,7 +429,7 @@ def open_workspace(path: str | Path = ".", *, read_only: bool = False, create: b
                 hint="run `coordkit demo` for a demo workspace, or `coordkit ingest FILE --as TABLE --workspace DIR`",
             )
         (folder / STORE_DIR).mkdir(parents=True, exist_ok=True)
-    return Workspace(folder, load_config(folder), read_only)
+    return Workspace(folder, config, read_only)
 
 
 def ingest_files(workspace: str | Path | Workspace, paths, table: str, preset=None, **read_options) -> list[IngestReport]:

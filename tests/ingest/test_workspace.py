@@ -138,3 +138,22 @@ def test_two_processes_ingesting_at_once_do_not_corrupt_the_store(tmp_path):
     with open_workspace(workspace, read_only=True) as ws:
         assert ws.table("outcomes").count().execute() == 2000
         assert pd.Series(ws.table("outcomes").execute()["outcome_id"]).is_unique
+
+
+def test_backend_named_in_coordkit_yaml_is_read_in_place(tmp_path):
+    import duckdb
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE TABLE outcomes AS SELECT 'o1' AS outcome_id, 'lead' AS kind, TIMESTAMPTZ '2026-11-16 10:00:00+00' AS created_at")
+    con.close()
+    folder = tmp_path / "team"
+    folder.mkdir()
+    (folder / "coordkit.yaml").write_text(f"backend: duckdb:///{warehouse}\n", encoding="utf-8")
+    ws = open_workspace(folder)
+    try:
+        assert ws.read_only and ws.backend is not None
+        assert ws.table("outcomes").execute()["outcome_id"].tolist() == ["o1"]
+        assert not (folder / ".coordkit" / "workspace.duckdb").exists(), "nothing is copied into a local store"
+    finally:
+        ws.close()
