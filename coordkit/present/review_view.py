@@ -134,8 +134,8 @@ def show_outputs_to_outcomes(review: WeeklyReview) -> HTML:
     return HTML(section_html("3. Outputs → outcomes", intro, chart, by_channel, by_campaign, idle, section_id="attribution"))
 
 
-def show_what_moved(review: WeeklyReview) -> HTML:
-    """Section 4: the change in pipeline created, explained by segment, in words."""
+def what_moved_parts(review: WeeklyReview, caption: str) -> tuple[str, str]:
+    """The what-moved narrative and its segment table as HTML (the review and the check-in show both)."""
     from coordkit.present.markdown import markdown_to_html
 
     narrative = f'<div class="ck-narrative">{markdown_to_html(review.what_moved_narrative)}</div>'
@@ -143,9 +143,14 @@ def show_what_moved(review: WeeklyReview) -> HTML:
         review.what_moved,
         [("segment", "Segment", "text"), ("before", "Before", "money"), ("after", "After", "money"),
          ("contribution", "Contribution", "signed_money"), ("share_of_change", "Share of change", "percent")],
-        review.currency, caption="Segments that explain the change (the remainder row makes them add up)",
-        empty="No change to explain.",
+        review.currency, caption=caption, empty="No change to explain.",
     )
+    return narrative, table
+
+
+def show_what_moved(review: WeeklyReview) -> HTML:
+    """Section 4: the change in pipeline created, explained by segment, in words."""
+    narrative, table = what_moved_parts(review, "Segments that explain the change (the remainder row makes them add up)")
     bridge = table_html(
         review.what_moved_bridge,
         [("effect", "Driver", "text"), ("contribution", "Contribution", "signed_money")],

@@ -55,8 +55,7 @@ from coordkit.ingest.checkins import list_checkins, save_checkin
 from coordkit.model.attribution.models import MODELS
 from coordkit.model.calendar import iso_week_label, parse_week, trailing_weeks
 from coordkit.present.html import escape, table_html
-from coordkit.present.markdown import markdown_to_html
-from coordkit.present.review_view import headline_html
+from coordkit.present.review_view import headline_html, what_moved_parts
 from coordkit.present.svg_charts import trends_svg
 
 __all__ = ["ALL_CHANNELS", "CheckinExplorer", "checkin"]
@@ -592,14 +591,7 @@ class CheckinExplorer:
                                  empty="This campaign has no outputs in these 13 weeks.")
 
     def _what_moved_html(self, review: WeeklyReview) -> str:
-        narrative = f'<div class="ck-narrative">{markdown_to_html(review.what_moved_narrative)}</div>'
-        table = table_html(
-            review.what_moved,
-            [("segment", "Segment", "text"), ("before", "Before", "money"), ("after", "After", "money"),
-             ("contribution", "Contribution", "signed_money"), ("share_of_change", "Share of change", "percent")],
-            self.currency, caption="Segments that explain the change in pipeline created (vs last week)",
-            empty="No change to explain.",
-        )
+        narrative, table = what_moved_parts(review, "Segments that explain the change in pipeline created (vs last week)")
         return narrative + table
 
     def _history_html(self, team: str) -> str:
