@@ -185,13 +185,15 @@ def render_review(
         executed = scratch / "review.ipynb"
         params.update(workspace=str(workspace), sidecar=str(scratch / "review.json"))
         try:
-            engine = {"extra_arguments": KERNEL_ARGUMENTS}
+            # papermill's cwd= changes the whole process's directory while it runs; a reused kernel
+            # already runs in the workspace, and batch renders run in threads, so it is not passed then
+            engine = {"extra_arguments": KERNEL_ARGUMENTS, "cwd": str(workspace)}
             if kernel_manager is not None:
                 _reset_namespace(kernel_manager)
                 engine = {"km": kernel_manager}
             papermill.execute_notebook(
                 str(notebook_path()), str(executed), parameters=params, progress_bar=False,
-                kernel_name=kernel_name, log_output=False, cwd=str(workspace), **engine,
+                kernel_name=kernel_name, log_output=False, **engine,
             )
         except PapermillExecutionError as exc:
             if executed.exists():
@@ -242,7 +244,10 @@ def render_reviews(
     """
     from tqdm import tqdm
 
-    context = review_context(Path(workspace).resolve())
+    # absolute paths before any thread starts: nothing below may depend on the process's directory
+    workspace = Path(workspace).resolve()
+    out = Path(out).resolve() if out is not None else None
+    context = review_context(workspace)
     # attribute once here; every team's kernel then loads the cached credit
     context.credit(model or context.config.default_model)
     if all_teams:
@@ -255,7 +260,6 @@ def render_reviews(
     failures: list[ReportError] = []
     queue = list(teams)
     lock = threading.Lock()
-    workspace = Path(workspace).resolve()
     bar = tqdm(total=len(teams), desc="rendering reviews", unit="team", disable=not progress)
 
     def worker() -> None:

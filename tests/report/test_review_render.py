@@ -182,3 +182,13 @@ def test_all_teams_reuse_kernels_and_match_single_renders(demo_workspace, tmp_pa
         alone = json.loads(single[(COLLAPSE_WEEK, team)].sidecar.read_text())
         assert batch == alone
     assert json.loads(results[0].sidecar.read_text())["team"] == "all"
+
+
+def test_batch_with_relative_paths_writes_where_asked(demo_workspace, tmp_path, monkeypatch):
+    # relative workspace and output folders, as `coordkit demo` and users pass them, with parallel workers
+    monkeypatch.chdir(demo_workspace.parent)
+    results = render_reviews(demo_workspace.name, COLLAPSE_WEEK, teams=["emea", "apac"], out="relative-reviews",
+                             progress=False, workers=2)
+    expected = (demo_workspace.parent / "relative-reviews" / COLLAPSE_WEEK).resolve()
+    assert sorted(r.html.parent for r in results) == [expected, expected]
+    assert all(r.html.exists() for r in results)
