@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from coordkit.contract import CHANNELS
 from coordkit.errors import ParameterError
 
 __all__ = ["DEFAULT_SEED", "generate_demo"]
@@ -45,16 +46,8 @@ UPDATE_EXPORT_AT = "2026-11-30T06:00:00Z"
 # ---------------------------------------------------------------- cast
 TEAMS = ("emea", "north-america", "apac")
 TEAM_PREFIX = {"emea": "emea", "north-america": "na", "apac": "apac"}
-CHANNELS_USED = (
-    "email",
-    "social",
-    "paid_search",
-    "paid_social",
-    "display",
-    "events",
-    "content",
-    "pr",
-)
+# the contract's channels in its order, less the two a demo team does not run
+CHANNELS_USED = tuple(c for c in CHANNELS if c not in ("direct_mail", "other"))
 MARKETERS = {
     "emea": ("Sofia Marin", "Lukas Becker", "Amelie Dubois", "Tom Whitfield"),
     "north-america": ("Jordan Lee", "Maya Patel", "Chris Alvarez", "Dana Brooks"),
