@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 PEERS_STAMP := $(VENV)/.peers-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test test-fast install peers browser clean
+.PHONY: demo test test-fast install peers browser clean notebooks
 
 install: $(STAMP)
 
@@ -57,6 +57,11 @@ test: install peers browser
 # everything but the slow, browser and Spark tests (for quick local loops)
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser and not spark" $(PYTEST_ARGS)
+
+# the notebooks ship inside the package (coordkit/notebooks/, the copy coordkit renders);
+# notebooks/ holds identical copies to open in JupyterLab (tests/test_notebooks_committed_clean.py)
+notebooks:
+	cp coordkit/notebooks/*.ipynb notebooks/
 
 clean:
 	rm -rf $(VENV) demo reviews .pytest_cache .hypothesis

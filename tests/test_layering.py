@@ -18,6 +18,7 @@ LAYERS = {
     "coordkit.weeks": 0,
     "coordkit._lazy_imports": 0,
     "coordkit._version": 0,
+    "coordkit.packaged": 0,
     "coordkit.ingest": 1,
     "coordkit.model": 2,
     "coordkit.analysis": 3,

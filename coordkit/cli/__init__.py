@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "coordkit.cli.attribute_cmd",
     "coordkit.cli.review_cmd",
     "coordkit.cli.explain_cmd",
+    "coordkit.cli.notebooks_cmd",
 )
 
 EXIT_OK = 0

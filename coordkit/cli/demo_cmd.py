@@ -39,7 +39,7 @@ def build_demo_workspace(directory: Path, seed: int | None = None, echo=print) -
     started = time.perf_counter()
     files = generate_demo(directory / "exports", seed=DEFAULT_SEED if seed is None else seed)
     echo(f"wrote demo exports to {directory / 'exports'} ({time.perf_counter() - started:.1f} s); ground truth: {files['ground_truth_md']}")
-    with open_workspace(directory) as ws:
+    with open_workspace(directory, create=True) as ws:
         for name, table in DEMO_FILES:
             report = ws.ingest(directory / "exports" / name, table)
             echo(report.summary())

@@ -19,6 +19,8 @@ def register(subparsers) -> None:
     add_read_options(ingest)
     add_workspace_option(ingest)
     ingest.add_argument("--show", type=int, default=5, metavar="N", help="rejected rows to print per file (default 5)")
+    ingest.add_argument("--create", action="store_true",
+                        help="create the workspace if the folder has none (otherwise a missing workspace is an error)")
     ingest.set_defaults(handler=run_ingest)
 
     validate = subparsers.add_parser("validate", help="dry run: check an export without loading it")
@@ -56,7 +58,8 @@ def run_ingest(args) -> int:
 
     table = _table_for(args)
     failed = 0
-    with open_workspace(args.workspace) as ws:
+    # a typo in --workspace (or running in the wrong folder) must not silently start a new workspace
+    with open_workspace(args.workspace, create=args.create) as ws:
         for path in args.paths:
             try:
                 report = ws.ingest(Path(path), table, args.preset, **read_options(args))

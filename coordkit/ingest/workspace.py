@@ -426,7 +426,8 @@ def open_workspace(path: str | Path = ".", *, read_only: bool = False, create: b
         if read_only or not create:
             raise WorkspaceError(
                 f"{folder} is not a coordkit workspace (no {STORE_DIR}/{STORE_FILE})",
-                hint="run `coordkit demo` for a demo workspace, or `coordkit ingest FILE --as TABLE --workspace DIR`",
+                hint=f"create one with `coordkit init {folder}` (or `coordkit ingest FILE ... --workspace {folder} --create`), "
+                "or try `coordkit demo` for a demo workspace",
             )
         (folder / STORE_DIR).mkdir(parents=True, exist_ok=True)
     return Workspace(folder, config, read_only)

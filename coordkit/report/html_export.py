@@ -1,7 +1,7 @@
 """Turn an executed review notebook into one self-contained HTML page.
 
 The review's cells display finished HTML (escaped, charts as inline SVG), so
-the page is those outputs, in order, inside ``templates/review.html.j2``, with
+the page is those outputs, in order, inside the packaged ``templates/review.html.j2``, with
 no code, no prompts and no JavaScript. Doing this directly takes a few
 milliseconds; nbconvert's HTMLExporter costs 1-2 s per report (imports and
 template compilation) and its lab template loads require.js and MathJax from a
@@ -21,11 +21,11 @@ from pathlib import Path
 
 import jinja2
 
+from coordkit.packaged import template_dir
 from coordkit.present.markdown import markdown_to_html
 
-__all__ = ["notebook_to_html", "TEMPLATE_DIR"]
+__all__ = ["notebook_to_html"]
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE_NAME = "review.html.j2"
 
 
@@ -61,12 +61,13 @@ def notebook_to_html(notebook_file: str | Path, html_file: str | Path, title: st
         if cell.get("cell_type") == "code"
         for output in cell.get("outputs", [])
     ]
+    templates = template_dir()
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True, keep_trailing_newline=True
+        loader=jinja2.FileSystemLoader(str(templates)), autoescape=True, keep_trailing_newline=True
     )
     page = environment.get_template(TEMPLATE_NAME).render(
         title=title or notebook.get("metadata", {}).get("title", "coordkit report"),
-        css=(TEMPLATE_DIR / "review.css").read_text(encoding="utf-8"),
+        css=(templates / "review.css").read_text(encoding="utf-8"),
         body=jinja2.utils.markupsafe.Markup("\n".join(p for p in parts if p)),
     )
     target = Path(html_file)

@@ -1,6 +1,6 @@
 """Render the weekly outcome review with papermill: HTML, executed notebook, Markdown summary.
 
-``render_review`` runs ``notebooks/weekly_review.ipynb`` for one (week, team)
+``render_review`` runs the packaged ``weekly_review.ipynb`` for one (week, team)
 and writes, atomically, ``OUT/<ISO week>/<team>.html`` (self-contained: no
 code, charts as inline SVG, no network), ``<team>.ipynb`` (the executed
 notebook), ``<team>.md`` (a summary for chat or e-mail) and ``<team>.json``
@@ -25,10 +25,10 @@ from pathlib import Path
 from coordkit.analysis.review import ALL_TEAMS, ReviewContext, review_context
 from coordkit.errors import ParameterError, ReportError, allowed_values_message
 from coordkit.model.calendar import COMPARISONS, iso_week_label, parse_week
+from coordkit.packaged import notebook_file
 
 __all__ = ["RenderResult", "check_parameters", "declared_parameters", "notebook_path", "render_review", "render_reviews"]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 #: parameters the CLI sets itself; users set the others with -p key=value
 MANAGED = ("workspace", "week", "team", "model", "sidecar")
 #: the kernel's own log (e.g. ipykernel 7's "running over TCP without encryption" for a local
@@ -72,11 +72,8 @@ class RenderResult:
 
 
 def notebook_path() -> Path:
-    """The review notebook shipped with coordkit."""
-    path = REPO_ROOT / "notebooks" / "weekly_review.ipynb"
-    if not path.exists():
-        raise ReportError(f"review notebook not found at {path}", hint="reinstall coordkit from its repository (pip install -e .)")
-    return path
+    """The review notebook shipped inside the coordkit package."""
+    return notebook_file("weekly_review.ipynb")
 
 
 def declared_parameters(path: Path | None = None) -> dict[str, object]:

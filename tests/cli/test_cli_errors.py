@@ -15,7 +15,7 @@ def test_malformed_file_names_file_row_column_and_value_without_traceback(tmp_pa
     path = tmp_path / "deals.csv"
     path.write_text("outcome_id,kind,created_at,contact_id,amount\n1,lead,2026-11-16,c,100\n2,lead,2026-11-16,c,12k\n"
                     + "3,lead,2026-11-16,c,1\n" * 3, encoding="utf-8")
-    code = main(["ingest", str(path), "--as", "outcomes", "--workspace", str(tmp_path / "ws")])
+    code = main(["ingest", str(path), "--as", "outcomes", "--workspace", str(tmp_path / "ws"), "--create"])
     out = capsys.readouterr()
     assert code == 0
     assert "deals.csv row 3, column amount: '12k' is not a number" in out.out

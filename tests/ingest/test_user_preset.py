@@ -46,7 +46,7 @@ def test_user_preset_is_usable_from_the_cli(tmp_path, capsys):
     preset.write_text(PRESET, encoding="utf-8")
     export = tmp_path / "deals.csv"
     export.write_text("Deal No;Opened;Value (EUR);Region\nD1;16.11.2026;1.234,50;emea\n", encoding="utf-8")
-    assert main(["ingest", str(export), "--preset", str(preset), "--workspace", str(tmp_path / "ws")]) == 0
+    assert main(["ingest", str(export), "--preset", str(preset), "--workspace", str(tmp_path / "ws"), "--create"]) == 0
     assert "deals.csv -> outcomes: 1 read = 1 accepted (1 new" in capsys.readouterr().out
 
 
