@@ -35,7 +35,9 @@ class WorkspaceConfig:
     timezone: str = "UTC"
     #: first day of the week
     week_start: str = "monday"
-    #: ISO 4217 code used to format money
+    #: ISO 4217 code of the reporting currency (``reporting_currency:`` in coordkit.yaml; ``currency:``
+    #: is the older spelling): amounts an export gives in no named currency are in it, and others
+    #: are converted to it only with ingested fx rates
     currency: str = "USD"
     #: what to do with a channel outside the contract's list
     channel_policy: str = "other"
@@ -72,10 +74,20 @@ class WorkspaceConfig:
             raise ParameterError(
                 allowed_values_message("naive_timestamps", self.naive_timestamps, NAIVE_TIMESTAMP_POLICIES)
             )
+        if not (isinstance(self.currency, str) and len(self.currency) == 3 and self.currency.isalpha() and self.currency.isupper()):
+            raise ParameterError(
+                f"reporting_currency must be an ISO 4217 code such as USD, EUR or GBP; got {self.currency!r}",
+                hint="set reporting_currency: EUR (three capital letters) in coordkit.yaml",
+            )
         if not 0 <= float(self.max_bad_share) <= 1:
             raise ParameterError(f"max_bad_share must be between 0 and 1; got {self.max_bad_share!r}")
         if int(self.lookback_days) < 1:
             raise ParameterError(f"lookback_days must be at least 1; got {self.lookback_days!r}")
+
+    @property
+    def reporting_currency(self) -> str:
+        """The ISO 4217 code reports are in (the ``currency`` setting)."""
+        return self.currency
 
     def replace(self, **changes) -> WorkspaceConfig:
         """Return a copy with some settings changed."""
@@ -94,9 +106,14 @@ def load_config(workspace: str | Path) -> WorkspaceConfig:
     if not isinstance(data, dict):
         raise WorkspaceError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
     known = {f.name for f in dataclasses.fields(WorkspaceConfig)}
+    if "reporting_currency" in data:
+        if "currency" in data and data["currency"] != data["reporting_currency"]:
+            raise WorkspaceError(f"{path}: reporting_currency and currency disagree; keep only reporting_currency")
+        data["currency"] = data.pop("reporting_currency")
+    known_shown = known | {"reporting_currency"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise WorkspaceError(
-            f"{path}: unknown setting {unknown[0]!r}; allowed settings are {', '.join(sorted(known))}"
+            f"{path}: unknown setting {unknown[0]!r}; allowed settings are {', '.join(sorted(known_shown))}"
         )
     return WorkspaceConfig(**data)

@@ -13,6 +13,7 @@ from coordkit.errors import ParameterError, allowed_values_message
 
 __all__ = [
     "CHANNELS",
+    "GA4_CHANNEL_GROUPS",
     "OUTCOME_KINDS",
     "OUTPUT_KINDS",
     "TABLES",
@@ -45,7 +46,14 @@ OUTCOME_KINDS = ("lead", "opportunity", "deal", "signup")
 #: Common touch actions; free text is allowed.
 TOUCH_ACTIONS = ("click", "open", "visit", "form", "attend", "view", "impression", "conversion")
 
-DTYPES = ("string", "timestamp", "float", "int", "bool", "week")
+#: GA4's default channel groups (Google Analytics Help, "[GA4] Default channel group").
+GA4_CHANNEL_GROUPS = (
+    "Direct", "Cross-network", "Paid Shopping", "Paid Search", "Paid Social", "Paid Video", "Display",
+    "Paid Other", "Organic Shopping", "Organic Social", "Organic Video", "Organic Search", "Referral",
+    "Email", "Affiliates", "Audio", "SMS", "Mobile Push Notifications", "Unassigned",
+)
+
+DTYPES = ("string", "timestamp", "float", "int", "bool", "week", "month")
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,8 @@ class Column:
     #: a closed set of values (after normalisation), or None for free text
     allowed: tuple[str, ...] | None = None
     nonnegative: bool = False
+    #: an amount of money; its table's ``currency`` column says in which currency
+    money: bool = False
 
     def __post_init__(self):
         if self.dtype not in DTYPES:  # pragma: no cover - guards the declarations below
@@ -86,11 +96,25 @@ class Table:
     def required(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
 
+    @property
+    def money_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.money)
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:
                 return c
         raise ParameterError(allowed_values_message(f"column of table {self.name!r}", name, self.column_names))
+
+
+def _currency(money_column: str) -> Column:
+    return Column(
+        "currency",
+        "string",
+        False,
+        f"ISO 4217 code of `{money_column}` (USD, EUR, ...): from the export, the preset, "
+        "or the workspace's `reporting_currency` when the export names none.",
+    )
 
 
 def _utm(required: bool = False) -> tuple[Column, ...]:
@@ -117,7 +141,7 @@ OUTPUTS = Table(
         Column("owner", "string", False, "Person who shipped it."),
         Column("team", "string", False, "Team or client it belongs to."),
         Column("title", "string", False, "Human-readable name or subject line."),
-        Column("cost", "float", False, "Money spent on it, in the workspace currency.", nonnegative=True),
+        Column("cost", "float", False, "Money spent on it, in `currency`.", nonnegative=True, money=True),
         Column("url", "string", False, "Landing URL, possibly carrying UTM parameters."),
         *_utm(),
         Column("impressions", "float", False, "Times shown.", nonnegative=True),
@@ -125,6 +149,7 @@ OUTPUTS = Table(
         Column("clicks", "float", False, "Clicks.", nonnegative=True),
         Column("opens", "float", False, "E-mail opens.", nonnegative=True),
         Column("engagements", "float", False, "Likes, comments, shares, ...", nonnegative=True),
+        _currency("cost"),
     ),
 )
 
@@ -165,7 +190,7 @@ OUTCOMES = Table(
         Column("created_at", "timestamp", True, "When it was created (stored in UTC)."),
         Column("contact_id", "string", False, "Person it belongs to (links touchpoints)."),
         Column("account_id", "string", False, "Account it belongs to (links touchpoints)."),
-        Column("amount", "float", False, "Money value (pipeline or deal amount).", nonnegative=True),
+        Column("amount", "float", False, "Money value (pipeline or deal amount), in `currency`.", nonnegative=True, money=True),
         Column("stage", "string", False, "Pipeline stage as the CRM names it."),
         Column("closed_at", "timestamp", False, "When it was won or lost."),
         Column("won", "bool", False, "True when won, False when lost, empty while open."),
@@ -173,6 +198,7 @@ OUTCOMES = Table(
         Column("owner", "string", False, "Sales or marketing owner."),
         Column("campaign", "string", False, "Original source campaign (sourced attribution)."),
         *_utm(),
+        _currency("amount"),
     ),
 )
 
@@ -203,12 +229,88 @@ SPEND = Table(
         Column("team", "string", False, "Team or client; empty means the whole workspace."),
         Column("channel", "string", False, "Channel the money is planned for.", allowed=CHANNELS),
         Column("campaign", "string", False, "Campaign the money is planned for."),
-        Column("planned_cost", "float", True, "Planned cost in the workspace currency.", nonnegative=True),
+        Column("planned_cost", "float", True, "Planned cost, in `currency`.", nonnegative=True, money=True),
+        _currency("planned_cost"),
     ),
     one_of=(("channel", "campaign"),),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (OUTPUTS, TOUCHPOINTS, OUTCOMES, TARGETS, SPEND)}
+OUTCOME_CONTACTS = Table(
+    name="outcome_contacts",
+    description="Which contacts belong to an outcome: a deal or opportunity usually has several "
+    "(HubSpot `Associated Contact IDs`, Salesforce contact roles).",
+    key=("outcome_id", "contact_id"),
+    columns=(
+        Column("outcome_id", "string", True, "The outcome (as in `outcomes`)."),
+        Column("contact_id", "string", True, "A contact of that outcome (as in `touchpoints`)."),
+        Column("role", "string", False, "Role of the contact, e.g. Decision Maker (Salesforce contact roles)."),
+        Column("is_primary", "bool", False, "True for the outcome's primary contact."),
+    ),
+)
+
+SESSIONS = Table(
+    name="sessions",
+    description="Aggregate web analytics (GA4 traffic acquisition): sessions per period, source, medium and "
+    "campaign. No contact ids: used for lagged association, never as contact-level touchpoints.",
+    key=("period_start", "period_end", "team", "channel_group", "source", "medium", "campaign"),
+    time_column="period_start",
+    columns=(
+        Column("period_start", "timestamp", True, "First day the row covers (a day in the workspace time zone)."),
+        Column("period_end", "timestamp", True, "Last day the row covers (the same day for daily rows)."),
+        Column("team", "string", False, "Team or client (web property) the sessions belong to; empty for all."),
+        Column("channel_group", "string", False, "GA4 default channel group, from the export or derived from "
+               "source and medium by GA4's rules.", allowed=GA4_CHANNEL_GROUPS),
+        Column("source", "string", False, "Session source, e.g. `google`, `(direct)`."),
+        Column("medium", "string", False, "Session medium, e.g. `cpc`, `organic`, `(none)`."),
+        Column("campaign", "string", False, "Session campaign (utm_campaign); empty when not set."),
+        Column("channel", "string", False, "The contract's channel for the channel group.", allowed=CHANNELS),
+        Column("sessions", "float", True, "Sessions.", nonnegative=True),
+        Column("engaged_sessions", "float", False, "Engaged sessions.", nonnegative=True),
+        Column("key_events", "float", False, "Key events (conversions before 2024).", nonnegative=True),
+        Column("revenue", "float", False, "Total revenue, in `currency`.", nonnegative=True, money=True),
+        _currency("revenue"),
+    ),
+)
+
+DELIVERABLES = Table(
+    name="deliverables",
+    description="Planned work from project tools (Asana, Trello, Monday.com): what is due, done and overdue.",
+    key=("deliverable_id",),
+    time_column="due_at",
+    columns=(
+        Column("deliverable_id", "string", True, "Id of the task or card in its tool."),
+        Column("title", "string", True, "Task or card name."),
+        Column("campaign", "string", False, "Campaign it belongs to (a tag, label or column)."),
+        Column("owner", "string", False, "Person it is assigned to (a name or id as the tool shows it)."),
+        Column("team", "string", False, "Team or client it belongs to."),
+        Column("project", "string", False, "Project, board or list it sits in."),
+        Column("status", "string", False, "Status as the tool names it (section, list or status label)."),
+        Column("done", "bool", False, "True when completed."),
+        Column("due_at", "timestamp", False, "When it is due."),
+        Column("done_at", "timestamp", False, "When it was completed."),
+        Column("created_at", "timestamp", False, "When it was created."),
+        Column("platform", "string", False, "Tool it comes from: Asana, Trello, Monday.com."),
+    ),
+)
+
+FX_RATES = Table(
+    name="fx_rates",
+    description="Optional exchange rates by month, ingested by the user: amounts in another currency are "
+    "converted with them, and kept apart (never added) without them.",
+    key=("month", "currency"),
+    columns=(
+        Column("month", "month", True, "Month the rate applies to (any date in it, or `2026-11`)."),
+        Column("currency", "string", True, "ISO 4217 code converted from, e.g. EUR."),
+        Column("rate", "float", True, "Units of the reporting currency for one unit of `currency`.", nonnegative=True),
+        Column("to_currency", "string", False, "The reporting currency the rate is to; empty means the "
+               "workspace's `reporting_currency`. Rates to another currency are not used."),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (OUTPUTS, TOUCHPOINTS, OUTCOMES, TARGETS, SPEND, OUTCOME_CONTACTS, SESSIONS, DELIVERABLES, FX_RATES)
+}
 
 
 def table_spec(name: str) -> Table:

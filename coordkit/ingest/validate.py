@@ -360,6 +360,22 @@ def _parse_week_column(text: pd.Series, week_start: str, day_first: bool) -> tup
     return out, bad
 
 
+def _parse_month_column(text: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Series]:
+    present = text.notna()
+    out = pd.Series([None] * len(text), index=text.index, dtype=object)
+    for index, value in text[present].items():
+        value = str(value).strip()
+        try:
+            if re.fullmatch(r"\d{4}-\d{1,2}", value):
+                year, month = value.split("-")
+                out[index] = dt.date(int(year), int(month), 1)
+            else:
+                out[index] = pd.to_datetime(value, format="mixed", dayfirst=day_first).date().replace(day=1)
+        except (ValueError, TypeError, OverflowError):
+            pass
+    return out, present & out.isna()
+
+
 def _type_column(
     column: Column,
     text: pd.Series,
@@ -413,6 +429,10 @@ def _type_column(
             lambda v: f"{v!r} has a time but no time zone, and this workspace requires one; "
             "add the offset (2026-11-16T09:30:00+01:00) or set the preset's timezone",
         )
+        return values
+    if column.dtype == "month":
+        values, bad = _parse_month_column(text, preset.day_first)
+        problems.add_many(bad, rows, label, text, lambda v: f"{v!r} is not a month; write 2026-11 or any date in the month")
         return values
     if column.dtype == "week":
         values, bad = _parse_week_column(text, config.week_start, preset.day_first)
@@ -532,10 +552,18 @@ def _validate(raw: RawTable, spec: Table, preset: Preset, config: WorkspaceConfi
         content_columns = [c for c in spec.column_names if c != "touchpoint_id"]
         derived = _derive_touchpoint_ids(typed, content_columns)
         typed["touchpoint_id"] = typed["touchpoint_id"].where(typed["touchpoint_id"].notna(), derived)
-    if spec.name == "spend":
-        # key columns must not be NULL in the store; empty means "whole workspace / any"
-        for column in ("team", "channel", "campaign"):
+    # key columns must not be NULL in the store; an optional one left empty means "whole workspace / any"
+    for column in spec.key:
+        if not spec.column(column).required and spec.column(column).dtype == "string":
             typed[column] = typed[column].where(typed[column].notna(), "")
+    if "currency" in typed and spec.money_columns:
+        # every amount has a currency: an export that names none is in the reporting currency
+        given = typed["currency"].map(lambda v: None if v is None else str(v).strip().upper())
+        problems.add_many(
+            given.notna() & ~given.fillna("").str.fullmatch(r"[A-Z]{3}"), rows, "currency", typed["currency"],
+            lambda v: f"{v!r} is not a currency code; write an ISO 4217 code such as USD, EUR or GBP",
+        )
+        typed["currency"] = given.where(given.notna(), config.currency)
 
     typed["extras"] = _extras(raw, used)
     typed["_source_row"] = rows.to_numpy()

@@ -44,6 +44,7 @@ _SQL_TYPES = {
     "int": "BIGINT",
     "bool": "BOOLEAN",
     "week": "DATE",
+    "month": "DATE",
 }
 #: bookkeeping columns every canonical table carries
 _META_COLUMNS = (
@@ -156,6 +157,9 @@ class Workspace:
         if not self.read_only:
             for spec in TABLES.values():
                 con.raw_sql(_table_ddl(spec))
+                # a store made by an older coordkit lacks columns the contract added since
+                for column in spec.columns:
+                    con.raw_sql(f'ALTER TABLE "{spec.name}" ADD COLUMN IF NOT EXISTS "{column.name}" {_SQL_TYPES[column.dtype]}')
             con.raw_sql(_LOG_DDL)
             con.raw_sql(_REJECTED_DDL)
         return con
