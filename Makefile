@@ -1,43 +1,61 @@
-# Two commands set up a fresh machine (see README):
-#   make demo   install everything, build the demo workspace, render its weekly review
-#   make test   install everything (with test extras and headless Chromium) and run every test
-# uv installs the notebook stack in seconds (pip takes 1-2 minutes); pip is the fallback.
+# Two commands set up a fresh machine (see README and docs/install.md):
+#   make demo   install the runtime + lab extras into .venv, build the demo workspace, render its weekly reviews
+#   make test   install everything the tests need (dev + peers + headless Chromium) into .venv and run every test
+# Everything goes into .venv, never into the system Python. uv installs in seconds (pip takes
+# minutes): the uv on PATH is used when there is one, else uv is pip-installed into .venv itself.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+HASH := $(shell cksum < pyproject.toml | cut -d' ' -f1)
+RUNTIME_STAMP := $(VENV)/.runtime-$(HASH)
+DEV_STAMP := $(VENV)/.dev-$(HASH)
+PEERS_STAMP := $(VENV)/.peers-$(HASH)
+comma := ,
 
-PEERS_STAMP := $(VENV)/.peers-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+.PHONY: demo test test-fast install install-dev peers browser clean notebooks venv-size
 
-.PHONY: demo test test-fast install peers browser clean notebooks
+# pip install -e ".[$(1)]" into .venv, through uv when we can have it without touching the system
+define venv_install
+	@set -e; \
+	if command -v uv >/dev/null 2>&1; then uv=uv; \
+	elif [ -x $(BIN)/uv ]; then uv=$(BIN)/uv; \
+	else { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --quiet; } \
+		&& $(BIN)/python -m pip install --quiet uv && uv=$(BIN)/uv || uv=""; fi; \
+	if [ -n "$$uv" ]; then $$uv pip install --quiet --python $(BIN)/python -e ".[$(1)]"; \
+	else $(BIN)/python -m pip install --quiet -e ".[$(1)]"; fi
+endef
 
-install: $(STAMP)
+$(BIN)/python:
+	@if command -v uv >/dev/null 2>&1; then \
+		UV_PYTHON_DOWNLOADS=never uv venv --quiet --python $(PYTHON) $(VENV); \
+	else $(PYTHON) -m venv $(VENV); fi
+
+# the runtime (ingest, attribution, review, explain) and the lab extra (JupyterLab, widgets)
+install: $(RUNTIME_STAMP)
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(call venv_install,lab)
+	@rm -f $(VENV)/.runtime-*
+	@touch $(RUNTIME_STAMP)
+
+# everything a contributor runs: test, lab and spark extras, ruff
+install-dev: $(DEV_STAMP)
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(call venv_install,dev)
+	@rm -f $(VENV)/.dev-* $(VENV)/.runtime-*
+	@touch $(DEV_STAMP) $(RUNTIME_STAMP)
 
 # peer packages for the cross-checks; channelattribution compiles from source
 # (about 3 minutes the first time; uv caches the wheel afterwards)
 peers: $(PEERS_STAMP)
 
-$(PEERS_STAMP): $(STAMP)
-	@if $(PYTHON) -m uv --version >/dev/null 2>&1; then \
-		$(PYTHON) -m uv pip install --quiet --python $(BIN)/python -e ".[dev,peers-slow]"; \
-	else \
-		$(BIN)/pip install --quiet -e ".[dev,peers-slow]"; \
-	fi
+$(PEERS_STAMP): $(DEV_STAMP)
+	$(call venv_install,dev$(comma)peers-slow)
 	@rm -f $(VENV)/.peers-*
 	@touch $(PEERS_STAMP)
-
-$(STAMP): pyproject.toml
-	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv || true
-	@if $(PYTHON) -m uv --version >/dev/null 2>&1; then \
-		$(PYTHON) -m uv venv --quiet --allow-existing --python $(PYTHON) $(VENV) && \
-		$(PYTHON) -m uv pip install --quiet --python $(BIN)/python -e ".[dev]"; \
-	else \
-		$(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet -e ".[dev]"; \
-	fi
-	@rm -f $(VENV)/.installed-* $(VENV)/.peers-*
-	@touch $(STAMP)
 
 # Debian's chromium for the report and JupyterLab browser tests (Playwright drives it;
 # no browser download). Installed only when missing and when we may use apt.
@@ -51,17 +69,21 @@ browser:
 demo: install
 	$(BIN)/coordkit demo demo
 
-test: install peers browser
+test: install-dev peers browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # everything but the slow, browser and Spark tests (for quick local loops)
-test-fast: install
+test-fast: install-dev
 	$(BIN)/python -m pytest -m "not slow and not browser and not spark" $(PYTEST_ARGS)
 
 # the notebooks ship inside the package (coordkit/notebooks/, the copy coordkit renders);
 # notebooks/ holds identical copies to open in JupyterLab (tests/test_notebooks_committed_clean.py)
 notebooks:
 	cp coordkit/notebooks/*.ipynb notebooks/
+
+# what make demo costs on disk (docs/install.md quotes it)
+venv-size:
+	@du -sh $(VENV)
 
 clean:
 	rm -rf $(VENV) demo reviews .pytest_cache .hypothesis
