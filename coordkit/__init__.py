@@ -41,11 +41,25 @@ _PUBLIC = {
 __all__ = ["CoordkitError", "__version__", *_PUBLIC]
 
 
+#: packages that come with an extra rather than the runtime install, and that extra
+_OPTIONAL = {"ipywidgets": "lab", "jupyterlab": "lab", "pyspark": "spark"}
+
+
 def __getattr__(name: str):
     module_name = _PUBLIC.get(name)
     if module_name is None:
         raise AttributeError(f"module 'coordkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        extra = _OPTIONAL.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        raise ModuleNotFoundError(
+            f"coordkit.{name} needs {exc.name}, which comes with the {extra!r} extra: pip install 'coordkit[{extra}]'",
+            name=exc.name,
+        ) from None
+    value = getattr(module, name)
     globals()[name] = value
     return value
 
