@@ -54,3 +54,20 @@ def write_safe_csv(frame: "pd.DataFrame", path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     neutralise_formulas(frame).to_csv(path, index=False)
     return path
+
+
+def write_safe_rows(columns: list[str], rows, path: str | Path) -> Path:
+    """Write plain rows (sequences) as UTF-8 CSV, neutralised like :func:`write_safe_csv`.
+
+    For pandas-free callers (``coordkit attribute`` starts in about a second):
+    floats are written as ``repr`` writes them, as pandas does.
+    """
+    import csv
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([neutralise_cell(v) for v in row] for row in rows)
+    return path

@@ -119,8 +119,8 @@ def journeys_from_events(events: ir.Table, conversion_action: str = CONVERSION_A
     each conversion row (``action == conversion_action``); touches after a
     contact's last conversion form one non-converting journey. At equal times
     a conversion sorts after the other touches (it closes the journey they
-    belong to), then channels sort by name, so the result never depends on
-    file order.
+    belong to), then channels sort by name, then values, so the result never
+    depends on file order.
 
     ``events`` needs ``contact_id``, ``touched_at``, ``channel`` and ``action``;
     ``conversion_value`` is optional (a conversion is then worth 1).
@@ -146,7 +146,9 @@ def journeys_from_events(events: ir.Table, conversion_action: str = CONVERSION_A
         epoch=epoch_seconds(events.touched_at),
         value=ibis.ifelse(is_conversion == 1, value, _f64(0.0)),
     )
-    order = [t.epoch, t.is_conversion, t.channel]
+    # value last: two conversions of one contact at the same instant and channel
+    # would otherwise swap values between their journeys depending on the engine
+    order = [t.epoch, t.is_conversion, t.channel, t.value]
     ranked = ibis.window(group_by=t.contact_id, order_by=order)
     # conversions strictly before this row = the index of the journey it is in
     upto_here = ibis.window(group_by=t.contact_id, order_by=order, rows=(None, 0))

@@ -78,7 +78,7 @@ def test_unknown_model_lists_the_allowed_ones(events_file, tmp_path, capsys):
     code = main(["attribute", str(events_file), "--preset", "journey-events", "--model", "lienar", "--out", str(tmp_path / "x.csv")])
     assert code == 2
     err = capsys.readouterr().err
-    assert "--model must be one of 'first', 'last', 'linear', 'time_decay', 'position', 'w_shaped', 'markov', 'shapley'; got 'lienar'" in err
+    assert "--model must be one of 'first', 'last', 'linear', 'time_decay', 'position', 'u_shaped', 'w_shaped', 'markov', 'shapley'; got 'lienar'" in err
     assert "Traceback" not in err
 
 

@@ -1,0 +1,171 @@
+"""The array engine (DuckDB read + numpy) equals the Ibis engine to 1e-9, model by model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from coordkit.model.attribution import credit_by_channel, event_journeys, path_journeys, read_events, read_paths
+from coordkit.model.attribution.array_models import channel_credit, shapley_channel_credit
+from coordkit.model.attribution.duck import connect, event_arrays_from_sql, read_event_arrays, read_path_arrays
+
+RULES = ["first", "last", "linear", "time_decay", "position", "u_shaped", "w_shaped"]
+
+
+def _frame(credit: dict) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"channel": credit["channel"], "conversions": credit["conversions"], "conversion_value": credit["conversion_value"]}
+    ).sort_values("channel").reset_index(drop=True)
+
+
+def _same(ours: dict, ibis_credit: pd.DataFrame) -> None:
+    ours = _frame(ours)
+    assert list(ours["channel"]) == list(ibis_credit["channel"])
+    np.testing.assert_allclose(ours["conversions"], ibis_credit["conversions"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours["conversion_value"], ibis_credit["conversion_value"], rtol=0, atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def event_engines(shared_data):
+    path = shared_data / "attribution" / "events_si05.csv"
+    return read_event_arrays(path), event_journeys(read_events(path)).cache()
+
+
+@pytest.fixture(scope="module")
+def path_engines(shared_data):
+    path = shared_data / "attribution" / "paths_channelattribution.csv"
+    return read_path_arrays(path), path_journeys(read_paths(path))
+
+
+def test_event_file_journeys_as_sources_md_counts(event_engines):
+    arrays, _ = event_engines
+    assert arrays.n_journeys == 9506
+    assert arrays.conversions.sum() == 1838
+    assert arrays.conversion_value.sum() == pytest.approx(11423.5, abs=1e-9)
+    assert len(arrays.channel) == 62483
+
+
+def test_path_file_summed_as_sources_md_counts(path_engines):
+    arrays, _ = path_engines
+    assert arrays.n_journeys == 5408
+    assert arrays.conversions.sum() == pytest.approx(19785)
+    assert arrays.non_conversions.sum() == pytest.approx(68602)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", [m for m in RULES if m != "u_shaped"])
+def test_rules_equal_on_event_file(event_engines, model):
+    arrays, touches = event_engines
+    _same(channel_credit(arrays, model), credit_by_channel(touches, model))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("order", "allocation"), [(1, "global"), (2, "global"), (3, "global"), (1, "journey")])
+def test_markov_equal_on_event_file(event_engines, order, allocation):
+    arrays, touches = event_engines
+    _same(
+        channel_credit(arrays, "markov", order=order, allocation=allocation),
+        credit_by_channel(touches, "markov", order=order, allocation=allocation),
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("ordered", "allocation"), [(False, "journey"), (False, "global"), (True, "journey")])
+def test_shapley_equal_on_event_file(event_engines, ordered, allocation):
+    arrays, touches = event_engines
+    _same(
+        shapley_channel_credit(arrays, ordered=ordered, allocation=allocation),
+        credit_by_channel(touches, "shapley", ordered=ordered, allocation=allocation),
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["first", "last", "linear", "position", "w_shaped", "markov"])
+def test_models_equal_on_path_file(path_engines, model):
+    arrays, touches = path_engines
+    _same(channel_credit(arrays, model), credit_by_channel(touches, model))
+
+
+def test_markov_order_two_equal_on_path_file(path_engines):
+    arrays, touches = path_engines
+    _same(channel_credit(arrays, "markov", order=2), credit_by_channel(touches, "markov", order=2))
+
+
+def _random_events(seed: int, rows: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    # coarse times force ties: equal instants, conversions at the same second as touches
+    times = pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 40, rows) * 3600, unit="s")
+    action = np.where(rng.random(rows) < 0.15, "conversion", "impression")
+    return pd.DataFrame(
+        {
+            "contact_id": [f"c{i}" for i in rng.integers(0, 40, rows)],
+            "touched_at": times,
+            "channel": rng.choice(["email", "paid_search", "social", "display"], rows),
+            "action": action,
+            "conversion_value": np.where(action == "conversion", rng.integers(1, 50, rows), 0).astype(float),
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("model", [*[m for m in RULES if m != "u_shaped"], "markov"])
+def test_engines_agree_on_random_events_with_ties(seed, model):
+    events = _random_events(seed)
+    con = connect()
+    con.register("events", events)
+    arrays = event_arrays_from_sql(con, "SELECT * FROM events")
+    _same(channel_credit(arrays, model), credit_by_channel(event_journeys(events), model))
+
+
+def test_u_shaped_on_a_file_is_position(event_engines):
+    # with no lead dates the conversion's own touch creates the lead: 40/40/20 on first and last
+    arrays, _ = event_engines
+    u, p = channel_credit(arrays, "u_shaped"), channel_credit(arrays, "position")
+    np.testing.assert_allclose(u["conversions"], p["conversions"], atol=1e-9)
+
+
+def test_bad_row_is_located(tmp_path):
+    from coordkit.errors import ValidationError
+
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "customer_id,time,interaction,conversion,conversion_value,channel\n"
+        "a,2018-07-01T10:00:00Z,impression,0,0,Facebook\n"
+        "a,2018-07-01 99:00,conversion,1,5,Facebook\n"
+    )
+    with pytest.raises(ValidationError, match=r"events.csv row 3, column time: '2018-07-01 99:00' is not a date-time"):
+        read_event_arrays(path)
+
+
+def test_negative_value_is_located(tmp_path):
+    from coordkit.errors import ValidationError
+
+    path = tmp_path / "events.csv"
+    path.write_text("customer_id,time,interaction,conversion_value,channel\na,2018-07-01T10:00:00Z,conversion,-4,Email\n")
+    with pytest.raises(ValidationError, match=r"row 2, column conversion_value: '-4' is not a non-negative number"):
+        read_event_arrays(path)
+
+
+def test_missing_column_is_named(tmp_path):
+    from coordkit.errors import SchemaError
+
+    path = tmp_path / "events.csv"
+    path.write_text("customer_id,time,channel\na,2018-07-01T10:00:00Z,Email\n")
+    with pytest.raises(SchemaError, match="missing column"):
+        read_event_arrays(path)
+
+
+def test_cli_start_up_loads_neither_pandas_nor_ibis(shared_data, tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from coordkit.cli import main; "
+        f"main(['attribute', {str(shared_data / 'attribution' / 'events_si05.csv')!r}, '--preset', 'journey-events', "
+        f"'--model', 'markov', '--out', {str(tmp_path / 'm.csv')!r}]); "
+        "print(sorted(m for m in ('pandas', 'ibis', 'scipy', 'pyarrow') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
