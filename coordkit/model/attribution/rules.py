@@ -14,6 +14,9 @@ Conventions (see docs/attribution.md):
   the conversion, continuous (no day steps), normalised per journey.
 * ``position`` (U-shaped): 40 % first, 40 % last, 20 % spread over the middle;
   one touch 100 %, two touches 50/50.
+* ``u_shaped``: 40 % first, 40 % lead-creation touch (``lead_position``,
+  else the last touch: in a journey file the conversion creates the lead),
+  20 % spread over the rest (:mod:`.milestones`).
 * ``w_shaped``: 30 % each on the first, lead-creation and
   opportunity-creation touches, 10 % spread over the others. When the lead /
   opportunity touches are unknown (columns ``lead_position`` /
@@ -31,10 +34,11 @@ import ibis.expr.types as ir
 
 from coordkit.errors import AttributionError, ParameterError, allowed_values_message
 from coordkit.model.attribution.journeys import TOUCH_COLUMNS, require_columns
+from coordkit.model.attribution.milestones import milestone_weights_ibis, model_role_weights
 
 __all__ = ["DEFAULT_HALF_LIFE_HOURS", "RULE_MODELS", "rule_weights"]
 
-RULE_MODELS = ("first", "last", "linear", "time_decay", "position", "w_shaped")
+RULE_MODELS = ("first", "last", "linear", "time_decay", "position", "u_shaped", "w_shaped")
 DEFAULT_HALF_LIFE_HOURS = 7 * 24.0
 
 
@@ -124,6 +128,15 @@ def _w_shaped(t: ir.Table) -> ir.Value:
     return ibis.ifelse(~known & (n <= 3), equal, with_milestones)
 
 
+def _u_shaped(t: ir.Table) -> ir.Table:
+    # lead-creation touch: ``lead_position`` when known, else the conversion's own (last) touch
+    lead = t.lead_position.cast("int64") if "lead_position" in t.columns else ibis.null("int64")
+    t = t.mutate(_u_first=ibis.literal(0, type="int64"), _u_lead=ibis.coalesce(lead, t.n_touches - 1))
+    weights, rest = model_role_weights("u_shaped")
+    roles = {"first_touch": "_u_first", "lead_creation": "_u_lead"}
+    return milestone_weights_ibis(t, roles, weights, rest).drop("_u_first", "_u_lead")
+
+
 def rule_weights(
     touches: ir.Table, model: str, half_life_hours: float = DEFAULT_HALF_LIFE_HOURS
 ) -> ir.Table:
@@ -138,6 +151,8 @@ def rule_weights(
         if not (isinstance(half_life_hours, (int, float)) and half_life_hours > 0):
             raise ParameterError(f"half_life_hours must be a positive number; got {half_life_hours!r}")
         return _time_decay(touches, half_life_hours)
+    if model == "u_shaped":
+        return _u_shaped(touches)
     if model == "w_shaped":
         weight = _w_shaped(touches)
     else:

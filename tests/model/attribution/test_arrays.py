@@ -54,7 +54,7 @@ def test_path_file_summed_as_sources_md_counts(path_engines):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", [m for m in RULES if m != "u_shaped"])
+@pytest.mark.parametrize("model", RULES)
 def test_rules_equal_on_event_file(event_engines, model):
     arrays, touches = event_engines
     _same(channel_credit(arrays, model), credit_by_channel(touches, model))
@@ -109,7 +109,7 @@ def _random_events(seed: int, rows: int = 400) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("model", [*[m for m in RULES if m != "u_shaped"], "markov"])
+@pytest.mark.parametrize("model", [*RULES, "markov"])
 def test_engines_agree_on_random_events_with_ties(seed, model):
     events = _random_events(seed)
     con = connect()
