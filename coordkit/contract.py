@@ -136,7 +136,7 @@ OUTPUTS = Table(
         Column("published_at", "timestamp", True, "When it went out (stored in UTC)."),
         Column("channel", "string", True, "Marketing channel.", allowed=CHANNELS),
         Column("kind", "string", True, "What it is: post, email, ad, event, webinar, blog, ..."),
-        Column("campaign", "string", True, "Campaign it belongs to."),
+        Column("campaign", "string", False, "Campaign it belongs to; empty for an untagged post (kept, not rejected)."),
         Column("platform", "string", False, "Tool or network, e.g. LinkedIn, Mailchimp, Google Ads."),
         Column("owner", "string", False, "Person who shipped it."),
         Column("team", "string", False, "Team or client it belongs to."),

@@ -54,25 +54,36 @@ def _table_for(args) -> str:
 
 
 def run_ingest(args) -> int:
+    from coordkit.ingest.recognise import plan_ingest
     from coordkit.ingest.workspace import open_workspace
 
-    table = _table_for(args)
+    # files and folders; each download is recognised from its header unless --preset/--as says what it is
+    planned = plan_ingest(args.paths, args.preset, args.table)
     failed = 0
     # a typo in --workspace (or running in the wrong folder) must not silently start a new workspace
     with open_workspace(args.workspace, create=args.create) as ws:
-        for path in args.paths:
-            try:
-                report = ws.ingest(Path(path), table, args.preset, **read_options(args))
-            except ValidationError as exc:
+        for item in planned:
+            if item.error is not None:
                 failed += 1
-                print(f"{Path(path).name}: FAILED: {exc.message}")
-                if exc.hint:
-                    print(f"  hint: {exc.hint}")
+                print(f"{item.path.name}: NOT INGESTED: {item.error.message}")
+                if item.error.hint:
+                    print(f"  hint: {item.error.hint}")
                 continue
-            print(report.summary())
-            for warning in report.warnings:
-                print(f"  warning: {warning}")
-            print_rejections(report.rejections, args.show)
+            if item.note:
+                print(item.note)
+            for table, preset in item.targets:
+                try:
+                    report = ws.ingest(item.path, table, preset, **read_options(args))
+                except ValidationError as exc:
+                    failed += 1
+                    print(f"{item.path.name}: FAILED: {exc.message}")
+                    if exc.hint:
+                        print(f"  hint: {exc.hint}")
+                    continue
+                print(report.summary())
+                for warning in report.warnings:
+                    print(f"  warning: {warning}")
+                print_rejections(report.rejections, args.show)
     return ValidationError.exit_code if failed else 0
 
 
@@ -123,9 +134,12 @@ def run_status(args) -> int:
 def run_presets(args) -> int:
     from coordkit.ingest.presets import list_presets
 
-    print(f"{'canonical':26} {'(any)':12} coordkit's own column names (docs/data-contract.md)")
+    print(f"{'canonical':34} {'(any)':16} coordkit's own column names (docs/data-contract.md)")
     for preset in list_presets():
-        print(f"{preset.name:26} {preset.table:12} {preset.title}")
+        guess = " (best guess: no public header found)" if preset.best_guess else ""
+        print(f"{preset.name:34} {preset.table:16} {preset.vendor or '-'}: {preset.report or preset.title}{guess}")
+        if preset.download:
+            print(f"{'':34} download: {preset.download}")
         if args.verbose and preset.source:
-            print(f"{'':26} source: {' '.join(str(preset.source).split())}")
+            print(f"{'':34} source: {' '.join(str(preset.source).split())}")
     return 0

@@ -22,7 +22,9 @@ __all__ = ["Preset", "canonical_preset", "list_presets", "load_preset"]
 _TOP_KEYS = (
     "name", "table", "title", "source", "notes", "read", "columns", "constants", "values",
     "derive", "dates", "day_first", "timezone", "numbers", "channel_policy", "empty_hints",
+    "export", "vendor", "report", "download", "best_guess", "fingerprint", "prepare",
 )
+_FINGERPRINT_KEYS = ("header", "any", "absent", "preamble")
 _READ_KEYS = ("delimiter", "encoding", "sheet", "skip_rows", "drop_rows_where")
 
 
@@ -49,6 +51,20 @@ class Preset:
     empty_hints: dict = field(default_factory=dict)
     #: True for the identity preset, which maps canonical names onto themselves
     identity: bool = False
+    #: presets with the same export read the same download into several tables (default: the name)
+    export: str = ""
+    vendor: str = ""
+    #: the report the preset expects, and how to download it (shown by ``coordkit presets``)
+    report: str = ""
+    download: str = ""
+    #: True when no public header of the export was found and the columns are a best guess
+    best_guess: bool = False
+    #: how the download is recognised: header names that must all be present (``header``), groups of
+    #: which one must be (``any``), names that must be absent (``absent``), and patterns of the lines
+    #: above the header (``preamble``)
+    fingerprint: dict = field(default_factory=dict)
+    #: steps run on the raw export before mapping (coordkit.ingest.prepare)
+    prepare: tuple = ()
 
 
 def _preset_dir():
@@ -145,6 +161,16 @@ def _parse(text: str, origin: str) -> Preset:
     for column, rule in (data.get("derive") or {}).items():
         if not isinstance(rule, dict) or "from" not in rule or "map" not in rule:
             raise ParameterError(f"preset {origin}: derive.{column}: needs 'from' (a source column) and 'map'")
+    fingerprint = data.get("fingerprint") or {}
+    if not isinstance(fingerprint, dict) or set(fingerprint) - set(_FINGERPRINT_KEYS):
+        bad = sorted(set(fingerprint) - set(_FINGERPRINT_KEYS)) if isinstance(fingerprint, dict) else ["(not a mapping)"]
+        raise ParameterError(f"preset {origin}: " + allowed_values_message("fingerprint key", bad[0], _FINGERPRINT_KEYS))
+    prepare = data.get("prepare") or []
+    if not isinstance(prepare, list):
+        raise ParameterError(f"preset {origin}: 'prepare' must be a list of steps (docs/presets.md)")
+    from coordkit.ingest.prepare import check_steps
+
+    check_steps(prepare, origin)
     policy = data.get("channel_policy")
     if policy is not None and policy not in CHANNEL_POLICIES:
         raise ParameterError(f"preset {origin}: " + allowed_values_message("channel_policy", policy, CHANNEL_POLICIES))
@@ -164,4 +190,11 @@ def _parse(text: str, origin: str) -> Preset:
         numbers=dict(data.get("numbers") or {}),
         channel_policy=policy,
         empty_hints=dict(data.get("empty_hints") or {}),
+        export=str(data.get("export") or data["name"]),
+        vendor=str(data.get("vendor") or ""),
+        report=" ".join(str(data.get("report") or "").split()),
+        download=" ".join(str(data.get("download") or "").split()),
+        best_guess=bool(data.get("best_guess", False)),
+        fingerprint={k: v for k, v in fingerprint.items()},
+        prepare=tuple(prepare),
     )

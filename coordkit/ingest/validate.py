@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +21,10 @@ import pandas as pd
 from coordkit.config import WorkspaceConfig
 from coordkit.contract import CHANNELS, Column, Table, table_spec
 from coordkit.errors import SchemaError, ValidationError
+from coordkit.ingest.prepare import prepare_raw
 from coordkit.ingest.presets import Preset, load_preset
 from coordkit.ingest.readers import CANDIDATE_DELIMITERS, RawTable, read_raw
+from coordkit.ingest.recognise import preamble_of
 from coordkit.weeks import WEEK_PATTERN, week_start_of
 
 __all__ = ["CHANNEL_SYNONYMS", "ReadResult", "normalise_channel", "read_table"]
@@ -64,6 +66,9 @@ class ReadResult:
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
+    #: (row, reason) of data rows a preset's prepare steps left out of this table (e.g. contacts that
+    #: are not leads); they are not part of rows_read
+    skipped_rows: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict:
@@ -125,6 +130,7 @@ def read_table(
     config = config or WorkspaceConfig()
     spec = table_spec(table)
     preset_obj = preset if isinstance(preset, Preset) else load_preset(preset, table)
+    preamble, preset_obj = preamble_of(path, preset_obj)
     read_options = preset_obj.read
     raw = read_raw(
         path,
@@ -133,9 +139,28 @@ def read_table(
         sheet=read_options.get("sheet", 0),
         skip_rows=int(read_options.get("skip_rows", 0)),
     )
+    raw, preset_obj, skipped = _prepare(raw, preset_obj, preamble, config)
     policy = channel_policy or preset_obj.channel_policy or config.channel_policy
     share_limit = config.max_bad_share if max_bad_share is None else max_bad_share
-    return _validate(raw, spec, preset_obj, config, policy, share_limit)
+    result = _validate(raw, spec, preset_obj, config, policy, share_limit)
+    result.skipped_rows = skipped
+    return result
+
+
+def _prepare(raw: RawTable, preset: Preset, preamble: list[str], config: WorkspaceConfig):
+    """Run the preset's prepare steps (coordkit.ingest.prepare); say which rows they left out."""
+    prepared = prepare_raw(raw.frame, raw.rows, preset, preamble, config.currency)
+    warnings = list(raw.warnings) + prepared.warnings
+    by_reason: dict[str, list[int]] = {}
+    for row, reason in prepared.skipped:
+        by_reason.setdefault(reason, []).append(row)
+    for reason, rows in by_reason.items():
+        shown = ", ".join(str(r) for r in rows[:8]) + (", ..." if len(rows) > 8 else "")
+        warnings.append(f"{len(rows)} row(s) not read into {preset.table}: {reason} (rows {shown})")
+    if prepared.extra_columns:
+        preset = replace(preset, columns={**prepared.extra_columns, **preset.columns})
+    raw = RawTable(raw.path, prepared.frame, prepared.rows, raw.bad_records, raw.encoding, raw.delimiter, warnings)
+    return raw, preset, prepared.skipped
 
 
 # --- mapping -----------------------------------------------------------------
