@@ -149,6 +149,7 @@ OUTPUTS = Table(
         Column("clicks", "float", False, "Clicks.", nonnegative=True),
         Column("opens", "float", False, "E-mail opens.", nonnegative=True),
         Column("engagements", "float", False, "Likes, comments, shares, ...", nonnegative=True),
+        Column("unsubscribes", "float", False, "E-mail unsubscribes.", nonnegative=True),
         _currency("cost"),
     ),
 )

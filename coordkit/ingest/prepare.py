@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
 
-from coordkit.errors import ParameterError, allowed_values_message
+from coordkit.errors import ParameterError, SchemaError, allowed_values_message
 from coordkit.ingest.channel_groups import ga4_channel_group
 from coordkit.money import currency_in_text
 
@@ -48,8 +48,10 @@ STEPS = {
     "first_of": ("into", "columns", "item_sep"),
     "currency": ("column", "header", "values_of", "default"),
     "keep_rows": ("column", "in", "not_empty", "differs_from", "reason"),
-    "skip_rows": ("column", "matches", "reason"),
+    "skip_rows": ("column", "matches", "only_first_cell", "reason"),
     "day_month_order": ("columns",),
+    "extract": ("into", "column", "pattern"),
+    "is_filled": ("into", "column"),
     "explode": ("column", "sep"),
     "row_id": ("into", "columns", "prefix"),
     "ga4_channel_group": ("into", "source", "medium", "campaign", "source_medium"),
@@ -120,7 +122,9 @@ def _mapped_sources(preset) -> set[str]:
     return sources
 
 
-def prepare_raw(frame: pd.DataFrame, rows: list[int], preset, preamble: list[str], reporting_currency: str) -> Prepared:
+def prepare_raw(
+    frame: pd.DataFrame, rows: list[int], preset, preamble: list[str], reporting_currency: str, file_name: str = ""
+) -> Prepared:
     """Run the preset's prepare steps on a raw frame; personal columns are dropped for every preset.
 
     ``preamble`` holds the lines above the header (GA4's ``#`` block, report titles).
@@ -137,7 +141,10 @@ def prepare_raw(frame: pd.DataFrame, rows: list[int], preset, preamble: list[str
         if name == "drop_personal":
             explicit_personal.update(_normalise(c) for c in (options if isinstance(options, list) else options.get("columns", [])))
             continue
-        frame, rows, step_skipped = _run(name, options, frame, rows, preamble, reporting_currency, warnings, extra_columns)
+        try:
+            frame, rows, step_skipped = _run(name, options, frame, rows, preamble, reporting_currency, warnings, extra_columns)
+        except SchemaError as exc:
+            raise SchemaError(f"{file_name} {exc.message}".strip(), hint=exc.hint) from None
         skipped.extend(step_skipped)
     frame, dropped = _drop_personal(frame, preset, explicit_personal)
     if dropped:
@@ -218,6 +225,20 @@ def _run(name, options, frame, rows, preamble, reporting_currency, warnings, ext
         ]
     elif name == "ga4_channel_group":
         frame[options["into"]] = _ga4_groups(frame, options)
+    elif name == "extract":
+        source = _find(frame, options["column"])
+        pattern = re.compile(options["pattern"])
+        values = _text(frame, source) if source is not None else pd.Series([""] * len(frame), index=frame.index)
+
+        def first_group(value: str) -> str:
+            match = pattern.search(value)
+            return "" if not match else (match.group(1) if match.groups() else match.group(0)).strip()
+
+        frame[options["into"]] = values.map(first_group)
+    elif name == "is_filled":
+        source = _find(frame, options["column"])
+        filled = _text(frame, source).ne("") if source is not None else pd.Series(False, index=frame.index)
+        frame[options["into"]] = filled.map({True: "true", False: "false"})
     elif name == "day_month_order":
         frame = _day_month_order(frame, rows, options["columns"], warnings)
     return frame, rows, skipped
@@ -246,8 +267,6 @@ def _day_month_order(frame: pd.DataFrame, rows: list[int], columns: list[str], w
             if second > 12 and month_first_row is None:
                 month_first_row = (rows[position], column, value)
     if day_first_row and month_first_row:
-        from coordkit.errors import SchemaError
-
         raise SchemaError(
             f"row {day_first_row[0]}, column {day_first_row[1]}: {day_first_row[2]!r} is day-first but row "
             f"{month_first_row[0]}, column {month_first_row[1]}: {month_first_row[2]!r} is month-first; "
@@ -256,8 +275,6 @@ def _day_month_order(frame: pd.DataFrame, rows: list[int], columns: list[str], w
         )
     if not day_first_row and not month_first_row:
         if any(_text(frame, c).str.match(_SLASHED_DATE).any() for c in found):
-            from coordkit.errors import SchemaError
-
             raise SchemaError(
                 f"{', '.join(found)}: every date reads both ways (day and month both 12 or less), so the "
                 "day/month order cannot be told from this file",
@@ -323,7 +340,14 @@ def _filter(name: str, options: dict, frame: pd.DataFrame, rows: list[int]):
     # "@first" is the export's first column, where report totals and footers put their label
     source = frame.columns[0] if options["column"] == "@first" and len(frame.columns) else _find(frame, options["column"])
     values = _text(frame, source) if source is not None else pd.Series([""] * len(frame), index=frame.index)
-    if name == "skip_rows":
+    if name == "skip_rows" and options.get("only_first_cell"):
+        # report footers ("Generated By: ...", the company name) fill the first cell only
+        others = [c for c in frame.columns[1:] if not str(c).endswith("(coordkit)")]
+        empty_rest = frame[others].fillna("").astype(str).apply(lambda col: col.str.strip().eq("")).all(axis=1)
+        leave_out = values.ne("") & empty_rest
+        if options.get("matches"):
+            leave_out = leave_out | values.str.match(options["matches"])
+    elif name == "skip_rows":
         leave_out = values.str.match(options["matches"])
     elif "in" in options:
         allowed = {str(v).strip().lower() for v in options["in"]}

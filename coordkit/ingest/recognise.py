@@ -7,7 +7,7 @@ Presets with the same ``export`` read one download into several tables (HubSpot
 contacts -> touchpoints and leads), so a download is recognised as an export,
 and ingested once per preset of that export.
 
-The first 40 lines (or sheet rows) are enough: the header row is found among
+The first 120 lines (or sheet rows) are enough: the header row is found among
 them, so the preamble above it is skipped without a ``skip_rows`` setting and
 the delimiter of that row is known (a UTF-16 "Excel" download is tab-separated).
 When two exports fit equally well, or none does, :class:`RecognitionError`
@@ -38,7 +38,7 @@ __all__ = [
     "with_located_header",
 ]
 
-_PEEK_LINES = 40
+_PEEK_LINES = 120
 _PEEK_BYTES = 1 << 16
 _DELIMITERS = (",", "\t", ";", "|")
 
@@ -56,6 +56,8 @@ class FileHead:
     lines: list[str]
     #: per line: delimiter -> cells
     cells: list[dict[str, list[str]]]
+    #: the Excel sheet these lines come from (None for text files)
+    sheet: str | None = None
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Match:
     header_line: int = -1
     delimiter: str | None = None
     missing: list[str] = field(default_factory=list)
+    sheet: str | None = None
 
 
 @dataclass
@@ -102,8 +105,8 @@ def expand_paths(paths) -> list[Path]:
     return out
 
 
-def peek(path: str | Path) -> FileHead:
-    """Read the first lines of a CSV/TSV, Excel sheet or Parquet file's header without interpreting values."""
+def peek(path: str | Path) -> list[FileHead]:
+    """The first lines of a CSV/TSV or Parquet file, or of each Excel sheet, without interpreting values."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -111,8 +114,11 @@ def peek(path: str | Path) -> FileHead:
     if suffix in (".parquet", ".pq"):
         import pyarrow.parquet as pq
 
-        names = [str(n) for n in pq.read_schema(path).names]
-        return FileHead(path, ["\t".join(names)], [{d: list(names) for d in _DELIMITERS}])
+        try:
+            names = [str(n) for n in pq.read_schema(path).names]
+        except Exception:  # not Parquet at all: the reader names the problem
+            return []
+        return [FileHead(path, ["\t".join(names)], [{d: list(names) for d in _DELIMITERS}])]
     with path.open("rb") as handle:
         data = handle.read(_PEEK_BYTES)
     text = _decode_start(data)
@@ -126,7 +132,7 @@ def peek(path: str | Path) -> FileHead:
             except csv.Error:
                 per[delimiter] = [line]
         cells.append(per)
-    return FileHead(path, lines, cells)
+    return [FileHead(path, lines, cells)]
 
 
 def _decode_start(data: bytes) -> str:
@@ -143,23 +149,25 @@ def _decode_start(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _peek_excel(path: Path) -> FileHead:
+def _peek_excel(path: Path) -> list[FileHead]:
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:  # not an Excel file at all: the reader names the problem
-        return FileHead(path, [], [])
+        return []
+    heads = []
     try:
-        sheet = book.worksheets[0]
-        lines, cells = [], []
-        for row in sheet.iter_rows(max_row=_PEEK_LINES, values_only=True):
-            values = ["" if v is None else str(v) for v in row]
-            lines.append("\t".join(values))
-            cells.append({d: values for d in _DELIMITERS})
+        for sheet in book.worksheets:
+            lines, cells = [], []
+            for row in sheet.iter_rows(max_row=_PEEK_LINES, values_only=True):
+                values = ["" if v is None else str(v) for v in row]
+                lines.append("\t".join(values))
+                cells.append({d: values for d in _DELIMITERS})
+            heads.append(FileHead(path, lines, cells, sheet.title))
     finally:
         book.close()
-    return FileHead(path, lines, cells)
+    return heads
 
 
 # --- matching ------------------------------------------------------------------
@@ -167,6 +175,16 @@ def _peek_excel(path: Path) -> FileHead:
 
 def _names(value) -> list[str]:
     return [normalise_header(v) for v in (value if isinstance(value, list) else [value])]
+
+
+def locate_in_file(heads: list[FileHead], fingerprint: dict) -> tuple[float, int, str | None, list[str], FileHead | None]:
+    """The best header row over every sheet: (score, line, delimiter, missing, the head it is in)."""
+    best = (0.0, -1, None, [], None)
+    for head in heads:
+        score, line, delimiter, missing = locate_header(head, fingerprint)
+        if score > best[0] or (best[4] is None and (not best[3] or len(missing) < len(best[3]))):
+            best = (score, line, delimiter, missing, head)
+    return best
 
 
 def locate_header(head: FileHead, fingerprint: dict) -> tuple[float, int, str | None, list[str]]:
@@ -230,21 +248,23 @@ def recognise(path: str | Path, presets: list[Preset] | None = None) -> Recognit
     'google-ads-campaigns'
     """
     path = Path(path)
-    head = peek(path)
+    heads = peek(path)
     matches: list[Match] = []
     for export, group in _groups(presets if presets is not None else list_presets()).items():
         fingerprint = next((p.fingerprint for p in group if p.fingerprint), None)
         if not fingerprint:
             continue
-        score, line, delimiter, missing = locate_header(head, fingerprint)
-        matches.append(Match(export, sorted(group, key=lambda p: p.name), score, line, delimiter, missing))
+        score, line, delimiter, missing, head = locate_in_file(heads, fingerprint)
+        sheet = head.sheet if head is not None else None
+        matches.append(Match(export, sorted(group, key=lambda p: p.name), score, line, delimiter, missing, sheet))
     fitting = sorted((m for m in matches if m.score > 0), key=lambda m: -m.score)
     if not fitting:
         # a file already in the contract's column names: the canonical preset of the table it fits best
         for table, fingerprint in _canonical_fingerprints().items():
-            score, line, delimiter, missing = locate_header(head, fingerprint)
+            score, line, delimiter, missing, head = locate_in_file(heads, fingerprint)
             if score > 0:
-                matches.append(Match(f"canonical {table}", [canonical_preset(table)], score, line, delimiter))
+                matches.append(Match(f"canonical {table}", [canonical_preset(table)], score, line, delimiter,
+                                     sheet=head.sheet if head is not None else None))
         fitting = sorted((m for m in matches if m.score > 0), key=lambda m: -m.score)
     if not fitting:
         close = sorted((m for m in matches if m.missing), key=lambda m: len(m.missing))[:3]
@@ -262,13 +282,15 @@ def recognise(path: str | Path, presets: list[Preset] | None = None) -> Recognit
             f"{path.name}: fits several exports equally well: {', '.join(m.export for m in tied)}",
             hint=f"choose one with --preset (candidates: {names})",
         )
-    located = [with_located_header(p, top.header_line, top.delimiter) for p in top.presets]
+    located = [with_located_header(p, top.header_line, top.delimiter, top.sheet) for p in top.presets]
     return Recognition(path, top.export, located, fitting[1:4])
 
 
-def with_located_header(preset: Preset, header_line: int, delimiter: str | None) -> Preset:
-    """The preset with the header row and delimiter found in the file, unless the preset fixes them."""
+def with_located_header(preset: Preset, header_line: int, delimiter: str | None, sheet: str | None = None) -> Preset:
+    """The preset with the header row, delimiter and sheet found in the file, unless the preset fixes them."""
     read = dict(preset.read)
+    if sheet is not None and "sheet" not in read:
+        read["sheet"] = sheet
     if header_line > 0 and "skip_rows" not in read:
         read["skip_rows"] = header_line
     if delimiter and "delimiter" not in read and header_line >= 0:
@@ -278,15 +300,16 @@ def with_located_header(preset: Preset, header_line: int, delimiter: str | None)
 
 def preamble_of(path: str | Path, preset: Preset) -> tuple[list[str], Preset]:
     """The lines above the header and the preset with its header row located (for --preset too)."""
+    if not Path(path).is_file():
+        return [], preset  # the reader names the problem
     if not preset.fingerprint or "skip_rows" in preset.read:
         skip = int(preset.read.get("skip_rows", 0))
-        head = peek(path) if skip else None
-        return (head.lines[:skip] if head else []), preset
-    head = peek(path)
-    score, line, delimiter, _missing = locate_header(head, preset.fingerprint)
-    if score <= 0:
+        heads = peek(path) if skip else []
+        return (heads[0].lines[:skip] if heads else []), preset
+    score, line, delimiter, _missing, head = locate_in_file(peek(path), preset.fingerprint)
+    if score <= 0 or head is None:
         return [], preset
-    return head.lines[:line], with_located_header(preset, line, delimiter)
+    return head.lines[:line], with_located_header(preset, line, delimiter, head.sheet)
 
 
 @dataclass

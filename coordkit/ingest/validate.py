@@ -149,10 +149,10 @@ def read_table(
 
 def _prepare(raw: RawTable, preset: Preset, preamble: list[str], config: WorkspaceConfig):
     """Run the preset's prepare steps (coordkit.ingest.prepare); say which rows they left out."""
-    prepared = prepare_raw(raw.frame, raw.rows, preset, preamble, config.currency)
+    prepared = prepare_raw(raw.frame, raw.rows, preset, preamble, config.currency, raw.name)
     warnings = list(raw.warnings) + prepared.warnings
     by_reason: dict[str, list[int]] = {}
-    for row, reason in prepared.skipped:
+    for row, reason in sorted(prepared.skipped):
         by_reason.setdefault(reason, []).append(row)
     for reason, rows in by_reason.items():
         shown = ", ".join(str(r) for r in rows[:8]) + (", ..." if len(rows) > 8 else "")
@@ -583,12 +583,13 @@ def _validate(raw: RawTable, spec: Table, preset: Preset, config: WorkspaceConfi
             typed[column] = typed[column].where(typed[column].notna(), "")
     if "currency" in typed and spec.money_columns:
         # every amount has a currency: an export that names none is in the reporting currency
-        given = typed["currency"].map(lambda v: None if v is None else str(v).strip().upper())
+        given = typed["currency"].map(lambda v: None if v is None or pd.isna(v) or not str(v).strip() else str(v).strip().upper())
         problems.add_many(
             given.notna() & ~given.fillna("").str.fullmatch(r"[A-Z]{3}"), rows, "currency", typed["currency"],
             lambda v: f"{v!r} is not a currency code; write an ISO 4217 code such as USD, EUR or GBP",
         )
-        typed["currency"] = given.where(given.notna(), config.currency)
+        has_money = np.logical_or.reduce([typed[c].notna().to_numpy() for c in spec.money_columns])
+        typed["currency"] = given.where(given.notna() | ~has_money, config.currency)
 
     typed["extras"] = _extras(raw, used)
     typed["_source_row"] = rows.to_numpy()
