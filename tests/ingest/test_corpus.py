@@ -208,6 +208,8 @@ def test_corpus_values(entry):
     for key, column in (("amount_sum", "amount"), ("cost_sum", "cost")):
         if key in values:
             assert float(accepted[column].dropna().sum()) == pytest.approx(values[key], abs=0.005)
+    for column, expected in values.get("sums", {}).items():
+        assert float(accepted[column].dropna().sum()) == pytest.approx(expected, abs=0.005)
     for column, expected in values.get("dates", {}).items():
         stored = sorted(accepted[column].dropna().dt.strftime("%Y-%m-%d"))
         assert stored == sorted(expected)
