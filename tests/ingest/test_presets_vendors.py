@@ -1,0 +1,376 @@
+"""Every vendor download in tests/fixtures/vendors is recognised without --preset and lands in the right tables.
+
+Expected counts and money totals are not taken from coordkit: each file is
+recounted here with the plain ``csv`` module (openpyxl for the one Excel-only
+export), using the rules a person reading the download would apply (skip the
+preamble, the totals, summary and footer lines; a Subscriber is not a lead).
+Money is summed per currency and compared per currency: amounts of two
+currencies are never added, here or in coordkit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+import pytest
+
+from coordkit.cli import main
+from coordkit.ingest.recognise import RecognitionError, plan_ingest, recognise
+from coordkit.ingest.validate import read_table
+from coordkit.ingest.workspace import open_workspace
+
+VENDORS = Path(__file__).resolve().parents[1] / "fixtures" / "vendors"
+
+
+# --- an independent recount ------------------------------------------------------
+
+
+def records(name: str, header_first: str, *, encoding: str = "utf-8-sig", delimiter: str = ",", occurrence: int = 1):
+    """Data records as dicts: the lines after the ``occurrence``-th header line that starts with ``header_first``."""
+    text = (VENDORS / name).read_bytes().decode(encoding)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    seen = 0
+    for index, row in enumerate(rows):
+        if row and row[0].lstrip("\ufeff") == header_first:
+            seen += 1
+            if seen == occurrence:
+                header = [h.lstrip("\ufeff") for h in row]
+                body = rows[index + 1 :]
+                break
+    else:
+        raise AssertionError(f"{name}: no header starting with {header_first!r}")
+    out = []
+    for row in body:
+        if not any(cell.strip() for cell in row):
+            if occurrence > 1 or header_first.startswith("Session"):
+                break  # GA4: a blank line ends the table
+            continue
+        out.append(dict(zip(header, row + [""] * (len(header) - len(row)))))
+    return out
+
+
+def only_first_cell(record: dict) -> bool:
+    values = list(record.values())
+    return bool(values[0].strip()) and not any(v.strip() for v in values[1:])
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "")) if text.strip() not in ("", "--") else 0.0
+
+
+def money(recs, column: str, currency_column: str | None = None, currency: str | None = None) -> dict[str, float]:
+    totals: dict[str, float] = defaultdict(float)
+    for r in recs:
+        totals[r[currency_column] if currency_column else currency] += number(r[column])
+    return dict(totals)
+
+
+def google(name, **kw):
+    return [r for r in records(name, "Campaign status", **kw) if not r["Campaign status"].startswith("Total")]
+
+
+def salesforce(name, first="Opportunity Owner"):
+    return [r for r in records(name, first) if not only_first_cell(r)]
+
+
+def utm_campaign(url: str) -> str:
+    return parse_qs(urlsplit(url).query).get("utm_campaign", [""])[0]
+
+
+def hubspot_contacts():
+    return records("hubspot/contacts-export.csv", "Record ID")
+
+
+def latest_touch(r) -> bool:
+    last = r["Last Touch Converting Campaign"]
+    return bool(last) and last not in (r["First Touch Converting Campaign"], r["Original Source Drill-Down 2"])
+
+
+def deal_contact_pairs(recs):
+    return {(r["Record ID"], c.strip()) for r in recs for c in r["Associated Contact IDs"].split(";") if c.strip()}
+
+
+def monday_items():
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(VENDORS / "monday/q1-marketing-launches.xlsx", read_only=True).worksheets[0]
+    rows = [r for r in sheet.iter_rows(values_only=True)]
+    return [r for r in rows if r[0] not in (None, "Name") and any(v is not None for v in r[1:])]
+
+
+# file -> {preset: (table, expected rows, {currency: money total} or None, money column)}
+CASES = {
+    "google-ads/campaign-report-day.csv": {"google-ads-campaigns": ("outputs", google("google-ads/campaign-report-day.csv"), "Cost", "Currency code")},
+    "google-ads/campaign-report-day-excel.csv": {"google-ads-campaigns": (
+        "outputs", google("google-ads/campaign-report-day-excel.csv", encoding="utf-16", delimiter="\t"), "Cost", "Currency code")},
+    "google-ads/campaign-report-week.csv": {"google-ads-campaigns": ("outputs", google("google-ads/campaign-report-week.csv"), "Cost", "Currency code")},
+    "microsoft-ads/campaign-performance-daily.csv": {"microsoft-ads-campaigns": (
+        "outputs", [r for r in records("microsoft-ads/campaign-performance-daily.csv", "TimePeriod") if not only_first_cell(r)],
+        "Spend", "CurrencyCode")},
+    "linkedin-ads/campaign-performance-report.csv": {"linkedin-ads-campaigns": (
+        "outputs", records("linkedin-ads/campaign-performance-report.csv", "Start Date (in UTC)", encoding="utf-16", delimiter="\t"),
+        "Total Spent", "Currency")},
+    "tiktok-ads/campaign-report.csv": {"tiktok-ads-campaigns": ("outputs", records("tiktok-ads/campaign-report.csv", "Campaign name"), "Cost", "Currency")},
+    "x-ads/campaign-report.csv": {"x-ads-campaigns": ("outputs", records("x-ads/campaign-report.csv", "Time period"), "Spend", "Currency")},
+    "meta-ads/campaigns-by-day.csv": {"meta-ads-campaigns": (
+        "outputs", [r for r in records("meta-ads/campaigns-by-day.csv", "Reporting starts") if r["Campaign name"]],
+        "Amount spent (USD)", "=USD")},
+    "meta-ads/campaigns-eu-account-eur.csv": {"meta-ads-campaigns": (
+        "outputs", [r for r in records("meta-ads/campaigns-eu-account-eur.csv", "Reporting starts") if r["Campaign name"]],
+        "Amount spent (EUR)", "=EUR")},
+    "hootsuite/post-performance.csv": {"hootsuite-posts": ("outputs", records("hootsuite/post-performance.csv", "Date (GMT)"), None, None)},
+    "buffer/posts-export.csv": {"buffer-posts": ("outputs", records("buffer/posts-export.csv", "Date"), None, None)},
+    "sprout-social/post-performance.csv": {"sprout-social-posts": ("outputs", records("sprout-social/post-performance.csv", "Date"), None, None)},
+    "later/posts-analytics.csv": {"later-posts": ("outputs", records("later/posts-analytics.csv", "Date Published"), None, None)},
+    "mailchimp/campaign-reports.csv": {"mailchimp-campaigns": ("outputs", records("mailchimp/campaign-reports.csv", "Title"), None, None)},
+    "hubspot/contacts-export.csv": {
+        "hubspot-contacts": ("outcomes", [r for r in hubspot_contacts() if r["Lifecycle Stage"] != "Subscriber"], None, None),
+        "hubspot-contacts-first-touch": ("touchpoints", hubspot_contacts(), None, None),
+        "hubspot-contacts-latest-touch": ("touchpoints", [r for r in hubspot_contacts() if latest_touch(r)], None, None),
+    },
+    "hubspot/deals-export.csv": {
+        "hubspot-deals": ("outcomes", records("hubspot/deals-export.csv", "Record ID"), "Amount", "Deal currency code"),
+        "hubspot-deals-contacts": ("outcome_contacts", sorted(deal_contact_pairs(records("hubspot/deals-export.csv", "Record ID"))), None, None),
+    },
+    "salesforce/opportunities-en-US.csv": {"salesforce-opportunities": (
+        "outcomes", salesforce("salesforce/opportunities-en-US.csv"), "Amount", "Opportunity Currency")},
+    "salesforce/opportunities-en-GB.csv": {"salesforce-opportunities": (
+        "outcomes", salesforce("salesforce/opportunities-en-GB.csv"), "Amount", "Opportunity Currency")},
+    "salesforce/opportunity-contact-roles-en-US.csv": {"salesforce-contact-roles": (
+        "outcome_contacts", salesforce("salesforce/opportunity-contact-roles-en-US.csv", "Opportunity ID"), None, None)},
+    "ga4/traffic-acquisition-source-medium.csv": {"ga4-traffic-acquisition": (
+        "sessions", records("ga4/traffic-acquisition-source-medium.csv", "Session source / medium"), "Total revenue", "=USD")},
+    "ga4/traffic-acquisition-channels-two-tables.csv": {"ga4-traffic-acquisition": (
+        "sessions", records("ga4/traffic-acquisition-channels-two-tables.csv", "Session primary channel group (Default Channel Group)"),
+        "Total revenue", "=USD")},
+    "asana/q1-marketing-launches.csv": {"asana-tasks": ("deliverables", records("asana/q1-marketing-launches.csv", "Task ID"), None, None)},
+    "trello/q1-marketing-launches.csv": {"trello-cards": ("deliverables", records("trello/q1-marketing-launches.csv", "Card ID"), None, None)},
+    "monday/q1-marketing-launches.xlsx": {"monday-items": ("deliverables", monday_items(), None, None)},
+}
+#: the same export in another format: merges with its twin instead of adding rows
+TWINS = {
+    "hubspot/deals-export-second-sheet.xlsx": "hubspot/deals-export.csv",
+    "salesforce/opportunities-en-US-formatted.xlsx": "salesforce/opportunities-en-US.csv",
+}
+#: downloads no shipped preset reads into the data contract (no table for campaign influence yet)
+NOT_READ = {"salesforce/campaign-influence-en-US.csv", "salesforce/opportunity-history-en-US.csv"}
+MONEY_COLUMN = {"outputs": "cost", "outcomes": "amount", "sessions": "revenue"}
+
+
+def test_every_vendor_fixture_is_covered():
+    on_disk = {str(p.relative_to(VENDORS)) for p in VENDORS.rglob("*") if p.suffix in (".csv", ".xlsx")}
+    assert on_disk - set(CASES) - set(TWINS) - NOT_READ == set()
+
+
+def test_every_preset_has_a_vendor_fixture_read_without_preset():
+    from coordkit.ingest.presets import list_presets
+
+    covered = {preset for case in CASES.values() for preset in case}
+    own = {"journey-events", "maven-crm", "utm-links"}  # files of coordkit's own or public data sets
+    assert {p.name for p in list_presets()} - covered - own == set()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_recognised_without_preset_and_counted_like_the_plain_csv_recount(name):
+    path = VENDORS / name
+    expected = CASES[name]
+    recognised = recognise(path)
+    assert sorted(p.name for p in recognised.presets) == sorted(expected)
+    for preset in recognised.presets:
+        table, recs, money_column, currency_column = expected[preset.name]
+        assert preset.table == table
+        result = read_table(path, table, preset)
+        # every data record of the download is accepted (these fixtures hold no bad rows),
+        # and nothing that is not a record is
+        assert result.counts == {"rows_read": len(recs), "accepted": len(recs), "rejected": 0, "merged_duplicates": 0}, result.warnings
+        if money_column:
+            if currency_column.startswith("="):
+                want = money(recs, money_column, currency=currency_column[1:])
+            else:
+                want = money(recs, money_column, currency_column)
+            accepted = result.accepted
+            column = MONEY_COLUMN[table]
+            got = accepted.groupby("currency")[column].sum().to_dict() if accepted[column].notna().any() else {}
+            want = {c: v for c, v in want.items() if v or c in got}
+            assert got.keys() == want.keys()
+            for currency, total in want.items():
+                assert got[currency] == pytest.approx(total, abs=1e-6), currency
+
+
+@pytest.mark.parametrize("twin, original", sorted(TWINS.items()))
+def test_excel_twin_is_recognised_and_reads_the_same_rows(twin, original):
+    a = {p.name: read_table(VENDORS / original, p.table, p).accepted for p in recognise(VENDORS / original).presets}
+    b = {p.name: read_table(VENDORS / twin, p.table, p).accepted for p in recognise(VENDORS / twin).presets}
+    assert a.keys() == b.keys()
+    for name in a:
+        key = [c for c in a[name].columns if c.endswith("_id")][0]
+        assert sorted(a[name][key]) == sorted(b[name][key]), name
+
+
+def test_not_read_downloads_are_named_with_candidates():
+    with pytest.raises(RecognitionError, match="campaign-influence-en-US.csv: not recognised.*closest"):
+        recognise(VENDORS / "salesforce/campaign-influence-en-US.csv")
+
+
+# --- hand-checked values ----------------------------------------------------------
+
+
+def _read(name: str, preset: str):
+    path = VENDORS / name
+    found = {p.name: p for p in recognise(path).presets}
+    return read_table(path, found[preset].table, found[preset])
+
+
+def test_social_posts_keep_untagged_posts_and_read_the_campaign_from_the_link():
+    recs = records("hootsuite/post-performance.csv", "Date (GMT)")
+    result = _read("hootsuite/post-performance.csv", "hootsuite-posts")
+    by_id = result.accepted.set_index("output_id")
+    for r in recs:
+        row = by_id.loc[r["Post ID"]]
+        expected = r["Tags"].split(",")[0].strip() or utm_campaign(r["Link URL"])
+        assert (row["campaign"] if pd.notna(row["campaign"]) else "") == expected
+        assert row["title"] == r["Post Message"]
+    untagged = [r for r in recs if not r["Tags"] and not utm_campaign(r["Link URL"])]
+    assert untagged  # the hiring post
+    assert by_id["campaign"].isna().sum() == len(untagged)
+
+
+def test_buffer_ids_are_stable_and_distinct_although_posts_share_links():
+    first = _read("buffer/posts-export.csv", "buffer-posts").accepted["output_id"]
+    again = _read("buffer/posts-export.csv", "buffer-posts").accepted["output_id"]
+    assert first.is_unique and list(first) == list(again)
+    links = [r["Link"] for r in records("buffer/posts-export.csv", "Date")]
+    assert len(set(links)) < len(links)
+
+
+def test_hubspot_contacts_store_no_names_emails_or_phones():
+    path = VENDORS / "hubspot/contacts-export.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    emails = [r["Email"] for r in records("hubspot/contacts-export.csv", "Record ID")]
+    for preset in recognise(path).presets:
+        result = read_table(path, preset.table, preset)
+        stored = result.accepted.to_csv(index=False)
+        assert not any(e in stored for e in emails if e)
+        assert "First Name" not in stored and "Phone Number" not in stored
+        assert any("not stored (personal data" in w for w in result.warnings)
+    assert "@" in text  # the download itself does carry them
+
+
+def test_hubspot_deals_keep_each_currency_and_the_original_source_utm():
+    result = _read("hubspot/deals-export.csv", "hubspot-deals")
+    acme = result.accepted.set_index("outcome_id").loc["15890012001"]
+    assert (acme["currency"], acme["amount"], acme["utm_campaign"], acme["utm_source"]) == ("USD", 12000.0, "spend-leak-report-2026", "google")
+    assert acme["contact_id"] == "51002301"  # the first of "51002301;51002378"
+    globex = result.accepted.set_index("outcome_id").loc["15890012222"]
+    assert (globex["currency"], globex["won"]) == ("EUR", True)
+
+
+def test_salesforce_en_us_and_en_gb_read_the_same_dates():
+    us = _read("salesforce/opportunities-en-US.csv", "salesforce-opportunities").accepted.set_index("outcome_id")
+    gb = _read("salesforce/opportunities-en-GB.csv", "salesforce-opportunities").accepted.set_index("outcome_id")
+    assert us.loc["0065g00000Ab000QAA", "created_at"] == pd.Timestamp("2026-02-28", tz="UTC")
+    assert us.loc["0065g00000Ab000QAA", "closed_at"] == pd.Timestamp("2026-05-13", tz="UTC")
+    pd.testing.assert_series_equal(us["created_at"].sort_index(), gb["created_at"].sort_index())
+    pd.testing.assert_series_equal(us["closed_at"].sort_index(), gb["closed_at"].sort_index())
+
+
+def test_ga4_sessions_carry_the_period_and_the_default_channel_group():
+    result = _read("ga4/traffic-acquisition-source-medium.csv", "ga4-traffic-acquisition").accepted
+    assert set(result["period_start"]) == {pd.Timestamp("2026-03-02", tz="UTC")}
+    assert set(result["period_end"]) == {pd.Timestamp("2026-03-15", tz="UTC")}
+    by_pair = {(s, m): (g, c) for s, m, g, c in zip(result["source"], result["medium"], result["channel_group"], result["channel"])}
+    # GA4 default channel group rules, worked out by hand from Google's definitions
+    assert by_pair[("google", "cpc")] == ("Paid Search", "paid_search")
+    assert by_pair[("facebook", "paid_social")] == ("Paid Social", "paid_social")
+    assert by_pair[("mailchimp", "email")] == ("Email", "email")
+    assert by_pair[("linkedin", "social")] == ("Organic Social", "social")
+    assert by_pair[("google", "organic")] == ("Organic Search", "content")
+    assert by_pair[("(direct)", "(none)")] == ("Direct", "other")
+    assert by_pair[("chatgpt.com", "referral")] == ("Referral", "other")
+    recs = records("ga4/traffic-acquisition-source-medium.csv", "Session source / medium")
+    assert result["sessions"].sum() == sum(int(r["Sessions"]) for r in recs)
+
+
+def test_deliverables_say_what_is_done():
+    asana = _read("asana/q1-marketing-launches.csv", "asana-tasks").accepted.set_index("deliverable_id")
+    recs = records("asana/q1-marketing-launches.csv", "Task ID")
+    assert {r["Task ID"] for r in recs if r["Completed At"]} == set(asana.index[asana["done"] == True])  # noqa: E712
+    trello = _read("trello/q1-marketing-launches.csv", "trello-cards").accepted.set_index("deliverable_id")
+    assert trello.loc["65f10000c0ffee000000", "campaign"] == "2026 Spend Leak Report"
+    assert trello.loc["65f10000c0ffee000000", "done"] == True  # noqa: E712
+    monday = _read("monday/q1-marketing-launches.xlsx", "monday-items").accepted
+    assert (monday["done"] == True).sum() == sum(1 for r in monday_items() if r[3] == "Done")  # noqa: E712
+
+
+# --- one folder, one command, twice -------------------------------------------------
+
+
+def _table_counts(workspace: Path) -> dict[str, int]:
+    with open_workspace(workspace, read_only=True) as ws:
+        return {name: int(ws.table(name).count().execute()) for name in
+                ("outputs", "touchpoints", "outcomes", "outcome_contacts", "sessions", "deliverables")}
+
+
+@pytest.mark.slow
+def test_a_folder_of_every_download_ingests_with_one_command_twice_with_identical_counts(tmp_path, capsys):
+    folder = tmp_path / "downloads"
+    for name in [*CASES, *TWINS]:
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(VENDORS / name, target)
+    workspace = tmp_path / "ws"
+    assert main(["ingest", str(folder), "--workspace", str(workspace), "--create"]) == 0
+    first_out = capsys.readouterr().out
+    assert "recognised as google-ads-campaigns" in first_out
+    first = _table_counts(workspace)
+    assert main(["ingest", str(folder), "--workspace", str(workspace)]) == 0
+    assert _table_counts(workspace) == first
+    # what the recount expects, with the same export in two formats or locales merged into one
+    expected: dict[str, set] = defaultdict(set)
+    for name, presets in CASES.items():
+        for preset, (table, _recs, _m, _c) in presets.items():
+            result = read_table(VENDORS / name, table, next(p for p in recognise(VENDORS / name).presets if p.name == preset))
+            key = ["outcome_id", "contact_id"] if table == "outcome_contacts" else None
+            if table == "sessions":
+                key = ["period_start", "period_end", "channel_group", "source", "medium", "campaign"]
+            key = key or [c for c in result.accepted.columns if c.endswith("_id")][:1]
+            expected[table] |= set(map(tuple, result.accepted[key].astype(str).to_numpy()))
+    # distinct keys over all downloads: the UTF-16 twin of the Google Ads report and the en-GB copy of
+    # the Salesforce report merge with their originals instead of adding rows
+    assert first == {table: len(expected[table]) for table in first}
+
+
+def test_the_same_export_as_csv_and_xlsx_merges_in_the_workspace(tmp_path):
+    workspace = tmp_path / "ws"
+    csv_path, xlsx_path = VENDORS / "hubspot/deals-export.csv", VENDORS / "hubspot/deals-export-second-sheet.xlsx"
+    assert main(["ingest", str(csv_path), "--workspace", str(workspace), "--create"]) == 0
+    once = _table_counts(workspace)
+    assert main(["ingest", str(xlsx_path), "--workspace", str(workspace)]) == 0
+    assert _table_counts(workspace) == once
+    assert once["outcomes"] == len(records("hubspot/deals-export.csv", "Record ID"))
+
+
+def test_utf8_and_utf16_downloads_of_one_report_merge(tmp_path):
+    workspace = tmp_path / "ws"
+    for name in ("google-ads/campaign-report-day.csv", "google-ads/campaign-report-day-excel.csv"):
+        assert main(["ingest", str(VENDORS / name), "--workspace", str(workspace), "--create"]) == 0
+    assert _table_counts(workspace)["outputs"] == len(google("google-ads/campaign-report-day.csv"))
+
+
+def test_plan_lists_each_file_of_a_folder_with_its_tables(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    shutil.copy(VENDORS / "hubspot/contacts-export.csv", folder / "contacts.csv")
+    shutil.copy(VENDORS / "salesforce/campaign-influence-en-US.csv", folder / "influence.csv")
+    (folder / ".hidden.csv").write_text("a,b\n1,2\n")
+    planned = {p.path.name: p for p in plan_ingest([folder])}
+    assert set(planned) == {"contacts.csv", "influence.csv"}
+    assert sorted(planned["contacts.csv"].targets) == [
+        ("outcomes", "hubspot-contacts"), ("touchpoints", "hubspot-contacts-first-touch"), ("touchpoints", "hubspot-contacts-latest-touch")]
+    assert planned["influence.csv"].error is not None
