@@ -24,13 +24,17 @@ import pandas as pd
 
 from coordkit.errors import ParameterError, allowed_values_message
 from coordkit.model.attribution.journeys import require_columns
-from coordkit.model.attribution.models import check_model, touch_weights
+from coordkit.model.attribution.milestones import MILESTONE_MODELS, model_role_weights
+from coordkit.model.attribution.models import MODELS, touch_weights
 from coordkit.model.attribution.rules import DEFAULT_HALF_LIFE_HOURS
+from coordkit.model.attribution.workspace_milestones import milestone_credit, milestone_journeys
 from coordkit.model.link import link_touchpoints, normalise_utm
 
-__all__ = ["JOIN_KEYS", "attribute_outcomes", "influenced_pipeline", "monday_utc", "sourced_attribution"]
+__all__ = ["JOIN_KEYS", "WORKSPACE_MODELS", "MilestoneWarning", "attribute_outcomes", "influenced_pipeline", "monday_utc", "sourced_attribution"]
 
 JOIN_KEYS = ("contact", "account")
+#: every model the workspace runs: the journey-file models plus those that need CRM dates
+WORKSPACE_MODELS = (*MODELS, "full_path", "custom")
 DEFAULT_LOOKBACK_DAYS = 90
 RESULT_COLUMNS = [
     "outcome_id", "kind", "created_at", "week", "team", "output_id", "channel", "campaign",
@@ -46,7 +50,7 @@ def monday_utc(created_at: pd.Series) -> pd.Series:
     their own ``week_of``.
     """
     stamps = pd.to_datetime(created_at, utc=True)
-    return (stamps.dt.tz_convert("UTC").dt.normalize() - pd.to_timedelta(stamps.dt.weekday, unit="D")).dt.date
+    return (stamps.dt.tz_convert("UTC").dt.normalize() - pd.to_timedelta(stamps.dt.dayofweek, unit="D")).dt.date
 
 
 def _key_column(by: str) -> str:
@@ -96,6 +100,9 @@ def attribute_outcomes(
     half_life_hours: float = DEFAULT_HALF_LIFE_HOURS,
     order: int = 1,
     week_of: Callable[[pd.Series], pd.Series] | None = None,
+    outcome_contacts: ir.Table | None = None,
+    acceleration: bool | None = None,
+    custom_weights: dict | None = None,
 ) -> pd.DataFrame:
     """Credit every outcome's amount to the outputs that touched it.
 
@@ -105,9 +112,19 @@ def attribute_outcomes(
     for slicing. Markov and Shapley use their per-journey allocation here.
     ``week_of`` maps created_at to a week (default: Monday in UTC).
 
+    Milestone models (``u_shaped``, ``w_shaped``, ``full_path``, ``custom``)
+    find the lead-, opportunity-creation and closed-won touches from the
+    data (:mod:`.workspace_milestones`): ``outcome_contacts`` adds every
+    contact of a deal; ``acceleration`` counts touches after the
+    opportunity's creation up to its close (default: on for models that
+    credit the close, off otherwise); ``custom_weights`` are the ``custom``
+    model's stage weights (``coordkit.yaml``: ``attribution_custom``). An
+    open deal's closed-won share is a ``(pending)`` row.
+
     >>> # attribute_outcomes(ws.table("touchpoints"), ws.table("outcomes"), ws.table("outputs"), "linear")
     """
-    check_model(model)
+    if model not in WORKSPACE_MODELS:
+        raise ParameterError(allowed_values_message("model", model, WORKSPACE_MODELS))
     key = _key_column(by)
     require_columns(touchpoints, (key, "touched_at"), "touchpoints")
     require_columns(outcomes, ("outcome_id", "created_at", key), "outcomes")
@@ -122,6 +139,10 @@ def attribute_outcomes(
         _touch=_touch_identity(linked),
         _channel=ibis.coalesce(linked.linked_channel, ibis.literal("unknown")),
     ).filter(lambda t: t._key.notnull())
+    if model in MILESTONE_MODELS:
+        credit = _milestone_credit(linked, outcomes, model, key, lookback_days, outcome_contacts, acceleration,
+                                   custom_weights)
+        return _with_outcome_facts(credit, outcomes, week_of)
     pairs = _journey_pairs(linked, outcomes, key, lookback_days)
 
     converting = pairs.select(
@@ -157,7 +178,37 @@ def attribute_outcomes(
     credit = weighted.group_by(["journey_id", "output_id", "channel", "campaign"]).aggregate(
         credit=weighted.weight.sum(), amount=(weighted.weight * weighted.conversion_value).sum()
     ).to_pandas().rename(columns={"journey_id": "outcome_id"})
+    return _with_outcome_facts(credit, outcomes, week_of)
 
+
+def _milestone_credit(linked, outcomes, model, key, lookback_days, outcome_contacts, acceleration, custom_weights):
+    weights, _ = model_role_weights(model, custom_weights)
+    if acceleration is None:
+        acceleration = weights.get("closed_won", 0.0) > 0
+    journeys = milestone_journeys(
+        linked, outcomes, key=key, lookback_days=lookback_days, acceleration=bool(acceleration),
+        outcome_contacts=outcome_contacts,
+    )
+    credit = milestone_credit(journeys, model, custom_weights)
+    missing = {role: n for role, n in credit.attrs.get("missing_roles", {}).items() if n}
+    if missing:
+        import warnings
+
+        warnings.warn(
+            f"{model}: " + "; ".join(f"{n} outcome(s) have no {role.replace('_', '-')} touch" for role, n in missing.items())
+            + " (no date, or no touch in the window): their other milestones share that weight",
+            MilestoneWarning,
+            stacklevel=3,
+        )
+    return credit
+
+
+class MilestoneWarning(UserWarning):
+    """Some outcomes lack a milestone touch; their credit was re-spread (docs/attribution.md)."""
+
+
+def _with_outcome_facts(credit: pd.DataFrame, outcomes: ir.Table, week_of) -> pd.DataFrame:
+    missing_roles = credit.attrs.get("missing_roles")
     extra = [c for c in ("kind", "team") if c in outcomes.columns]
     facts = outcomes.select(outcome_id=outcomes.outcome_id.cast("string"), created_at=outcomes.created_at, *extra).to_pandas()
     # Spark hands TIMESTAMP back without a zone (in its session zone, UTC for
@@ -168,7 +219,10 @@ def attribute_outcomes(
         if column not in result.columns:
             result[column] = None
     result["week"] = (week_of or monday_utc)(result["created_at"])
-    return result[RESULT_COLUMNS].sort_values(["outcome_id", "channel", "output_id"], kind="stable").reset_index(drop=True)
+    result = result[RESULT_COLUMNS].sort_values(["outcome_id", "channel", "output_id"], kind="stable").reset_index(drop=True)
+    if missing_roles is not None:
+        result.attrs["missing_roles"] = missing_roles
+    return result
 
 
 def sourced_attribution(outcomes: ir.Table, outputs: ir.Table, aliases: ir.Table | None = None) -> pd.DataFrame:
