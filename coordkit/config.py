@@ -54,6 +54,10 @@ class WorkspaceConfig:
     default_model: str = "position"
     #: known UTM typos: {"spring_sale_2026": "spring-sale-2026"}
     utm_aliases: dict = field(default_factory=dict)
+    #: stage weights of the ``custom`` attribution model, e.g. {first_touch: 0.2,
+    #: lead_creation: 0.2, opportunity_creation: 0.3, closed_won: 0.2, other: 0.1}
+    #: (checked where the model runs: coordkit.model.attribution.milestones)
+    attribution_custom: dict = field(default_factory=dict)
     #: where the canonical tables live: empty for the embedded DuckDB store, else an Ibis
     #: backend URL (postgres://..., bigquery://project/dataset, duckdb:///file) or "pyspark"
     backend: str | None = None

@@ -272,3 +272,16 @@ def test_numpy_rule_equals_enumeration_of_role_placements(n):
             for i in range(n):
                 roles = (i == 0) + (i == lead) + (i == opp)
                 assert w[i] == pytest.approx(0.3 * roles if roles else 0.1 / (n - len(keys)), abs=1e-12)
+
+
+def test_custom_weights_read_from_coordkit_yaml(tmp_path):
+    from coordkit.config import load_config
+
+    (tmp_path / "coordkit.yaml").write_text(
+        "attribution_custom:\n  first_touch: 0.5\n  opportunity_creation: 0.5\n"
+    )
+    weights = load_config(tmp_path).attribution_custom
+    # D1: first t1 50 %, opportunity t6 50 %, nothing for the others (other: 0)
+    assert by_channel(run("custom", custom_weights=weights), "D1") == pytest.approx(
+        {"email": 0.5, "social": 0.5, "events": 0.0, "paid_search": 0.0}, abs=1e-12
+    )
