@@ -154,11 +154,10 @@ def to_reporting_currency(
                 continue  # a rate to another currency does not convert into this one
             month = pd.Timestamp(row.month).date().replace(day=1)
             lookup[(month, str(row.currency).upper())] = float(row.rate)
-    rate = pd.Series(
-        [1.0 if code == reporting_currency else lookup.get((month, code)) for code, month in zip(codes, months)],
-        index=out.index,
-        dtype="float64",
-    )
+    rate = pd.Series(1.0, index=out.index, dtype="float64")
+    foreign = codes.ne(reporting_currency)
+    if foreign.any():
+        rate[foreign] = [lookup.get((month, code), float("nan")) for code, month in zip(codes[foreign], months[foreign])]
     out[f"{amount}_reporting"] = out[amount].astype("float64") * rate
     missing = rate.isna() & out[amount].notna()
     kept = pd.DataFrame({"currency": codes[missing], "amount": out.loc[missing, amount].astype("float64"),

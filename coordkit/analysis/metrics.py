@@ -13,6 +13,7 @@ import datetime as dt
 import pandas as pd
 
 from coordkit.errors import ParameterError, allowed_values_message
+from coordkit.ingest.currency import in_reporting_currency
 from coordkit.ingest.validate import normalise_channel
 from coordkit.model.calendar import latest_complete_week, week_of
 
@@ -71,7 +72,12 @@ def outcome_facts(ws) -> pd.DataFrame:
     facts = outcomes.select(
         "outcome_id", "kind", "created_at", "closed_at", "amount", "won", "stage", "team", "owner",
         "contact_id", "account_id", "utm_medium", "_first_ingested_at",
+        *(["currency"] if "currency" in outcomes.columns else []),
     ).to_pandas()
+    # amounts in another currency count only once converted with an ingested rate; without one
+    # they are kept apart (empty here, named by coordkit.ingest.currency.amounts_kept_apart)
+    facts["amount"] = in_reporting_currency(ws, facts, "amount", "created_at").frame["amount_reporting"]
+    facts = facts.drop(columns=["currency"], errors="ignore")
     sourced = sourced_attribution(outcomes, outputs)[["outcome_id", "campaign", "channel"]]
     facts = facts.merge(sourced, on="outcome_id", how="left")
     from_medium = facts["utm_medium"].map(lambda v: normalise_channel(v) if isinstance(v, str) else None)
@@ -91,10 +97,13 @@ def outcome_facts(ws) -> pd.DataFrame:
 
 def output_facts(ws) -> pd.DataFrame:
     """One row per output with its week and team (``(no team)`` when the export had none)."""
-    outputs = ws.table("outputs").select(
+    table = ws.table("outputs")
+    outputs = table.select(
         "output_id", "published_at", "channel", "kind", "campaign", "platform", "owner", "team", "title",
-        "cost", "impressions", "clicks", "engagements",
+        "cost", "impressions", "clicks", "engagements", *(["currency"] if "currency" in table.columns else []),
     ).to_pandas()
+    outputs["cost"] = in_reporting_currency(ws, outputs, "cost", "published_at").frame["cost_reporting"]
+    outputs = outputs.drop(columns=["currency"], errors="ignore")
     outputs["team"] = outputs["team"].fillna(UNASSIGNED)
     outputs["owner"] = outputs["owner"].fillna("(no owner)")
     outputs["cost"] = outputs["cost"].astype("float64")

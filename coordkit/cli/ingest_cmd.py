@@ -84,7 +84,15 @@ def run_ingest(args) -> int:
                 for warning in report.warnings:
                     print(f"  warning: {warning}")
                 print_rejections(report.rejections, args.show)
+        _print_amounts_kept_apart(ws)
     return ValidationError.exit_code if failed else 0
+
+
+def _print_amounts_kept_apart(ws) -> None:
+    from coordkit.ingest.currency import amounts_kept_apart
+
+    for warning in amounts_kept_apart(ws):
+        print(f"warning: {warning}")
 
 
 def run_validate(args) -> int:
@@ -111,10 +119,13 @@ def run_status(args) -> int:
 
     from coordkit.ingest.workspace import open_workspace
 
+    from coordkit.ingest.currency import amounts_kept_apart
+
     with open_workspace(args.workspace, read_only=True) as ws:
         status = ws.status()
         log = ws.ingest_log()
         rejected = ws.rejected_rows()
+        kept_apart = amounts_kept_apart(ws)
     print(f"workspace {Path(args.workspace).resolve()}")
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(status.to_string(index=False))
@@ -123,6 +134,8 @@ def run_status(args) -> int:
         print(f"{len(log)} ingests, {failed} failed; last: {Path(log['file'].iloc[-1]).name} at {log['finished_at'].iloc[-1]}")
         totals = log[log["status"] == "ok"][["rows_read", "accepted", "rejected", "merged_duplicates"]].sum()
         print("rows read {rows_read} = accepted {accepted} + rejected {rejected} + merged duplicates {merged_duplicates} (all ingests)".format(**totals.astype(int).to_dict()))
+    for warning in kept_apart:
+        print(f"warning: {warning}")
     if args.rejected and not rejected.empty:
         for reason in rejected["reason"]:
             print(f"  rejected: {reason}")
