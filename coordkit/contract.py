@@ -308,9 +308,26 @@ FX_RATES = Table(
     ),
 )
 
+OUTCOME_STAGES = Table(
+    name="outcome_stages",
+    description="Stage history: one row each time an outcome entered a stage of its pipeline "
+    "(HubSpot `Date entered <stage>`, Salesforce opportunity history, lead lifecycle dates). "
+    "Rules for skipped stages and moves backwards: docs/pipeline.md.",
+    key=("outcome_id", "stage", "entered_at"),
+    time_column="entered_at",
+    columns=(
+        Column("outcome_id", "string", True, "The outcome (as in `outcomes`)."),
+        Column("stage", "string", True, "Stage entered, as the CRM names it (`Closed Won` / `Closed Lost` end it)."),
+        Column("entered_at", "timestamp", True, "When it entered the stage (stored in UTC)."),
+        Column("stage_order", "int", False, "Position of the stage in its pipeline (1 = first); "
+               "empty: taken from the pipeline's known order (docs/pipeline.md).", nonnegative=True),
+        Column("pipeline", "string", False, "Pipeline the stage belongs to, e.g. `Sales Pipeline`, `Lead lifecycle`."),
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (OUTPUTS, TOUCHPOINTS, OUTCOMES, TARGETS, SPEND, OUTCOME_CONTACTS, SESSIONS, DELIVERABLES, FX_RATES)
+    for t in (OUTPUTS, TOUCHPOINTS, OUTCOMES, TARGETS, SPEND, OUTCOME_CONTACTS, SESSIONS, DELIVERABLES, FX_RATES, OUTCOME_STAGES)
 }
 
 
