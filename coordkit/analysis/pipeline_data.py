@@ -1,0 +1,149 @@
+"""Load what the pipeline analyses need from a workspace: outcomes, stage history, targets.
+
+Everything downstream (funnel, time in stage, velocity, forecast) takes the
+tidy frames this returns, so notebooks can also build them by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from coordkit.errors import ParameterError, allowed_values_message
+from coordkit.model.stage_history import build_stage_history
+
+__all__ = ["PipelineData", "SEGMENT_COLUMNS", "load_pipeline", "prepare_pipeline"]
+
+#: what a funnel can be split by; `channel` is the channel of the sourced campaign's outputs
+SEGMENT_COLUMNS = ("team", "campaign", "channel")
+_OUTCOME_COLUMNS = ("outcome_id", "kind", "created_at", "amount", "stage", "closed_at", "won", "team", "campaign", "extras")
+
+
+@dataclass(frozen=True)
+class PipelineData:
+    """Outcomes that have a stage history, that history, and the targets (tidy frames)."""
+
+    outcomes: pd.DataFrame
+    history: pd.DataFrame
+    targets: pd.DataFrame
+    as_of: pd.Timestamp
+    warnings: list[str] = field(default_factory=list)
+
+
+def _campaign_channels(outputs: pd.DataFrame) -> pd.Series:
+    """Each campaign's channel: the channel most of its outputs went out on."""
+    if outputs.empty:
+        return pd.Series(dtype=object)
+    counts = outputs.groupby(["campaign", "channel"]).size().reset_index(name="n")
+    counts = counts.sort_values(["campaign", "n", "channel"], ascending=[True, False, True], kind="stable")
+    return counts.drop_duplicates("campaign").set_index("campaign")["channel"]
+
+
+def default_as_of(outcomes: pd.DataFrame, history: pd.DataFrame) -> pd.Timestamp:
+    """End (exclusive) of the Monday week holding the latest dated event."""
+    stamps = [pd.to_datetime(outcomes[c], utc=True).max() for c in ("created_at", "closed_at") if c in outcomes]
+    if len(history):
+        stamps.append(pd.to_datetime(history["reached_at"], utc=True).max())
+    latest = max(s for s in stamps if pd.notna(s))
+    monday = (latest.tz_convert("UTC").normalize() - pd.Timedelta(days=latest.weekday()))
+    return monday + pd.Timedelta(days=7)
+
+
+def prepare_pipeline(
+    outcomes: pd.DataFrame,
+    stages: pd.DataFrame | None = None,
+    outputs: pd.DataFrame | None = None,
+    targets: pd.DataFrame | None = None,
+    team: str | None = None,
+    as_of=None,
+    zone: str = "UTC",
+    pipelines: dict | None = None,
+) -> PipelineData:
+    """Build :class:`PipelineData` from plain frames (the workspace's tables, or your own)."""
+    outcomes = outcomes.copy()
+    for column in ("team", "campaign"):
+        if column not in outcomes:
+            outcomes[column] = ""
+        outcomes[column] = outcomes[column].fillna("").astype(str)
+    channels = _campaign_channels(outputs if outputs is not None else pd.DataFrame()).astype(object)
+    outcomes["channel"] = outcomes["campaign"].map(channels).fillna("")
+    outcomes.loc[outcomes["campaign"] == "", "channel"] = ""
+    outcomes["created_at"] = pd.to_datetime(outcomes["created_at"], utc=True)
+    outcomes["closed_at"] = pd.to_datetime(outcomes["closed_at"], utc=True)
+    if team not in (None, "", "all"):
+        known = sorted(set(outcomes["team"]) - {""})
+        if team not in known:
+            raise ParameterError(allowed_values_message("team", team, known))
+        outcomes = outcomes[outcomes["team"] == team]
+    history, warnings = build_stage_history(
+        outcomes, None if stages is None else stages[stages["outcome_id"].isin(outcomes["outcome_id"])], zone, pipelines
+    )
+    without = int((~outcomes["outcome_id"].isin(history["outcome_id"]) & (outcomes["kind"] == "opportunity")).sum())
+    if without:
+        warnings.append(f"{without} opportunities have no stage history and are left out of the funnel")
+    outcomes = outcomes[outcomes["outcome_id"].isin(history["outcome_id"])].drop(columns=["extras"], errors="ignore")
+    as_of = default_as_of(outcomes, history) if as_of is None else utc_timestamp(as_of)
+    targets = pd.DataFrame() if targets is None else targets.copy()
+    return PipelineData(outcomes.reset_index(drop=True), history, targets, as_of, warnings)
+
+
+def load_pipeline(workspace, team: str | None = None, as_of=None, pipelines: dict | None = None) -> PipelineData:
+    """Read outcomes, outcome_stages, outputs (campaign channels) and targets from a workspace folder."""
+    from coordkit.ingest.workspace import Workspace, open_workspace
+
+    ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace, read_only=True, create=False)
+    try:
+        tables = set(ws.con.list_tables())
+
+        def read(name, columns):
+            if name not in tables:
+                return None
+            present = [c for c in columns if c in ws.table(name).columns]
+            return ws.table(name).select(*present).execute()
+
+        outcomes = read("outcomes", _OUTCOME_COLUMNS)
+        if outcomes is None or outcomes.empty:
+            raise ParameterError(
+                f"workspace {ws.path} has no outcomes yet",
+                hint="run: coordkit ingest FILE --as outcomes (and the stage history with --as outcome_stages)",
+            )
+        stages = read("outcome_stages", ("outcome_id", "stage", "entered_at", "stage_order", "pipeline"))
+        outputs = read("outputs", ("campaign", "channel"))
+        targets = read("targets", ("week", "metric", "team", "value"))
+        zone = ws.config.timezone
+    finally:
+        if ws is not workspace:
+            ws.close()
+    if stages is not None:
+        stages["stage_order"] = pd.to_numeric(stages["stage_order"], errors="coerce").astype(float)
+    data = prepare_pipeline(outcomes, stages, outputs, targets, team=team, as_of=as_of, zone=zone, pipelines=pipelines)
+    if data.history.empty:
+        raise ParameterError(
+            f"workspace {ws.path} has no stage history",
+            hint="ingest it: coordkit ingest stages.csv --as outcome_stages (or --preset salesforce-opportunity-history), "
+            "or a HubSpot deals export with its 'Date entered' columns",
+        )
+    return data
+
+
+def period_start(stamps: pd.Series, grain: str) -> pd.Series:
+    """Monday of the week / first day of the month of each UTC timestamp, as a date string."""
+    if grain not in ("week", "month"):
+        raise ParameterError(allowed_values_message("grain", grain, ("week", "month")))
+    day = pd.to_datetime(stamps, utc=True).dt.tz_localize(None).dt.normalize()
+    if grain == "week":
+        start = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    else:
+        start = day - pd.to_timedelta(day.dt.day - 1, unit="D")
+    return start.dt.strftime("%Y-%m-%d").where(day.notna(), None)
+
+
+def utc_timestamp(value) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def days_between(start, end) -> np.ndarray:
+    return (pd.to_datetime(end, utc=True) - pd.to_datetime(start, utc=True)).dt.total_seconds().to_numpy() / 86_400
