@@ -13,6 +13,7 @@ DEMO_FILES = (
     ("outcomes_update.csv", "outcomes"),
     ("targets.csv", "targets"),
     ("spend.csv", "spend"),
+    ("outcome_stages.csv", "outcome_stages"),
 )
 
 

@@ -28,6 +28,7 @@ from coordkit.demo.settings import (
     _day_calendar,
     _week_of,
 )
+from coordkit.demo.stages import simulate_stage_history, truth_stages
 from coordkit.demo.truth import _build_truth, export_facts, render_markdown, row_counts
 from coordkit.errors import ParameterError
 
@@ -59,7 +60,9 @@ def _simulate(streams) -> SimpleNamespace:
         streams[4], opps.assign(lead_key=leads.index[leads["converted"].to_numpy()])
     )
     rows = _plan_exports(streams[5], _outcome_rows(streams[6], leads, opps, outputs, contacts))
+    rows, stages = simulate_stage_history(streams[10], rows)
     return SimpleNamespace(
+        stages=stages,
         calendar=calendar,
         outputs=outputs,
         contacts=contacts,
@@ -96,6 +99,7 @@ def _render_exports(streams, sim: SimpleNamespace) -> tuple[dict[str, pd.DataFra
         "outcomes_update": update_csv,
         "targets": _targets(weekly, sim.calendar),
         "spend": _spend(streams[9], sim.outputs),
+        "outcome_stages": sim.stages,
     }
     state = {
         "weekly": weekly,
@@ -110,7 +114,8 @@ def generate_demo(directory, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     """Write the demo workspace's CSVs and ground truth into ``directory``; return paths by table name.
 
     Keys: ``outputs``, ``touchpoints``, ``outcomes``, ``outcomes_update``,
-    ``targets``, ``spend``, ``ground_truth`` (JSON) and ``ground_truth_md``.
+    ``targets``, ``spend``, ``outcome_stages``, ``ground_truth`` (JSON) and
+    ``ground_truth_md``.
     The same seed always gives byte-identical files.
     """
     directory = _check_arguments(directory, seed)
@@ -138,6 +143,7 @@ def generate_demo(directory, seed: int = DEFAULT_SEED) -> dict[str, Path]:
         sim.calendar,
         extra,
     )
+    truth["planted"]["pipeline_movement"] = truth_stages(sim.rows, sim.stages)
     files["ground_truth"] = directory / "ground_truth.json"
     files["ground_truth_md"] = directory / "GROUND_TRUTH.md"
     files["ground_truth"].write_text(

@@ -180,6 +180,7 @@ def _deal_fields(rng, opps: pd.DataFrame) -> pd.DataFrame:
     opps["amount"] = amount
     opps["closed"] = closed
     opps["won"] = won & closed
+    opps["won_drawn"] = won  # an open deal's future result: keeps its stage history consistent
     opps["close_ts"] = np.where(closed, close_ts, -1)
     opps["stage"] = np.where(closed, np.where(won, "Closed Won", "Closed Lost"), open_stage)
     opps["owner"] = [SELLERS[t][i] for t, i in zip(opps["team"], rng.integers(0, 2, n))]
@@ -231,9 +232,10 @@ def _outcome_rows(rng, leads, opps, outputs, contacts) -> pd.DataFrame:
     lead_df = block(leads, "lead", leads["lead_ts"].to_numpy(), leads["has_source"].to_numpy())
     lead_df["amount"], lead_df["stage"] = np.nan, _lead_stage(rng, leads)
     lead_df["close_ts"], lead_df["won"], lead_df["closed"] = -1, False, False
+    lead_df["won_drawn"] = False
     lead_df["owner"] = [SELLERS[t][0] for t in lead_df["team"]]  # the team's SDR works new leads
     opp_df = block(opps, "opportunity", opps["opp_ts"].to_numpy(), opps["source_kept"].to_numpy())
-    for col in ("amount", "stage", "close_ts", "won", "closed", "owner"):
+    for col in ("amount", "stage", "close_ts", "won", "won_drawn", "closed", "owner"):
         opp_df[col] = opps[col].to_numpy()
     rows = pd.concat([lead_df, opp_df], ignore_index=True).sort_values(
         ["ts", "kind", "contact_id"], kind="stable"

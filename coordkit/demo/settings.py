@@ -11,7 +11,7 @@ import pandas as pd
 from coordkit.contract import CHANNELS
 
 DEFAULT_SEED = 20261116
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: stage history (outcome_stages.csv) and its planted facts
 
 # ---------------------------------------------------------------- calendar
 FIRST_MONDAY = np.datetime64("2025-09-29", "D")
