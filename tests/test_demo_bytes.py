@@ -18,6 +18,16 @@ row by row, timestamps and absolute paths dropped: identical before and after.)
 
 When the demo is changed on purpose, re-run the generator, check the change is
 the intended one, and update the hashes in a commit that says why.
+
+History of the pinned hashes:
+1. commit 4cf9e8a (single-module generator), reproduced by the split package.
+2. generator version 2 (stage history): outcome_stages.csv is new; outcomes.csv
+   and outcomes_update.csv change (the planted Proposal slump flips 14 wins to
+   losses; an open deal is never shown past the stage it will be lost at, and
+   open stalled deals stay in Discovery), so do the ground-truth files;
+   outputs, touchpoints, targets and spend keep the hashes of version 1. Taken
+   from two runs (``coordkit demo`` and ``generate_demo`` in another process)
+   that agreed on every file.
 """
 
 from __future__ import annotations
@@ -26,12 +36,13 @@ import hashlib
 
 import pytest
 
-# sha256 of every file generate_demo writes, seed 20261116
+# sha256 of every file generate_demo writes, seed 20261116, generator version 2
 EXPORT_SHA256 = {
-    "GROUND_TRUTH.md": "d78f1933cf07865da2b2d00e649bb111e897c4894d43782f5520e6b6bba6d849",
-    "ground_truth.json": "8575d9fceb130d4768862655262a420cff582d19d7b890e60de12e4b04b7f249",
-    "outcomes.csv": "8cc034e84a790a1d3b322e2a4966e6c121ce2a39b451dfd9d97e4ae837a60879",
-    "outcomes_update.csv": "a8f47afe8931ae1a8e921092f3e43599f55218d849ead2242f0d1b9e31a76139",
+    "ground_truth.json": "b5147ea9b72033462b4b341a89b2bab33f8885dd998bbcd1675205c3c7239042",
+    "GROUND_TRUTH.md": "9fcd15f3f7dabe8b4095976ce75dd27b13e3cab40b5d7305ebc1735f31dcb597",
+    "outcome_stages.csv": "e9558aab4b765c60c5aa3cecf11060cae17c51bdb81059756d519dfa26408b2b",
+    "outcomes.csv": "376c2b067e86918907c425a98a660f7784a82f323521b743b31896427a27253c",
+    "outcomes_update.csv": "10419108f4c0774417c53c258e73d47bd4522055c700a66d8c63b3fb15b12509",
     "outputs.csv": "1668ac3eca67ae879f2f02c5b948359dd41ee88cb5f68e74a381c8a27da2dd9e",
     "spend.csv": "7365b2b38de4dd2b72167cfd8bcf3b4f1c6631e51b73c63167f86d898bfa888a",
     "targets.csv": "b8a128a10e39df1f6c6d5c77363cbccf3f82e0009804ed841de484647a25939c",
