@@ -374,3 +374,25 @@ def test_plan_lists_each_file_of_a_folder_with_its_tables(tmp_path):
     assert sorted(planned["contacts.csv"].targets) == [
         ("outcomes", "hubspot-contacts"), ("touchpoints", "hubspot-contacts-first-touch"), ("touchpoints", "hubspot-contacts-latest-touch")]
     assert planned["influence.csv"].error is not None
+
+
+def test_presets_command_shows_vendor_report_and_download_steps(capsys):
+    from coordkit.ingest.presets import list_presets
+
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    for preset in list_presets():
+        assert preset.name in out
+        if preset.vendor:
+            assert f"{preset.vendor}: {preset.report}" in out
+            assert f"download: {preset.download}" in out
+            assert preset.source, preset.name
+    assert out.count("best guess") == sum(p.best_guess for p in list_presets())
+
+
+def test_docs_show_every_shipped_vendor_preset():
+    from coordkit.ingest.presets import list_presets
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "presets.md").read_text(encoding="utf-8")
+    for preset in list_presets():
+        assert f"`{preset.name}`" in text, preset.name
