@@ -58,6 +58,10 @@ class WorkspaceConfig:
     #: lead_creation: 0.2, opportunity_creation: 0.3, closed_won: 0.2, other: 0.1}
     #: (checked where the model runs: coordkit.model.attribution.milestones)
     attribution_custom: dict = field(default_factory=dict)
+    #: dates further ahead than this many days get a warning (an open deal's expected close date is exempt)
+    future_horizon_days: int = 730
+    #: an .xlsx that unpacks beyond this many MB is refused (ZIP bombs, sheets too big for Excel anyway)
+    max_xlsx_unpacked_mb: float = 500.0
     #: where the canonical tables live: empty for the embedded DuckDB store, else an Ibis
     #: backend URL (postgres://..., bigquery://project/dataset, duckdb:///file) or "pyspark"
     backend: str | None = None

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 from coordkit.cli.common import (
     add_read_options,
     add_workspace_option,
-    print_rejections,
     read_options,
 )
-from coordkit.errors import ParameterError, ValidationError
+from coordkit.errors import CoordkitError, ParameterError, ReadError, SchemaError, ValidationError
+
+#: errors that reject one file: the next file is still read, and --json reports them per file
+_FILE_ERRORS = (ValidationError, SchemaError, ReadError)
 
 
 def register(subparsers) -> None:
@@ -53,8 +57,31 @@ def _table_for(args) -> str:
     )
 
 
+def _print_json(payload: dict) -> None:
+    print(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def _print_failure(path: Path, exc: CoordkitError) -> None:
+    print(f"{path.name}: REJECTED: {exc.message}")
+    if exc.hint:
+        print(f"  hint: {exc.hint}")
+
+
+def _print_result(result, limit: int, more_hint: str) -> None:
+    from coordkit.cli.common import print_messages
+
+    for column, decision in result.decisions.items():
+        print(f"  {column}: {decision}")
+    for warning in result.warnings:
+        print(f"  warning: {warning}")
+    errors = result.grouped_messages()
+    errors = [line for line in errors if not line.startswith("warning")]
+    print_messages(errors, len(result.rejected), limit, more_hint=more_hint)
+
+
 def run_ingest(args) -> int:
     from coordkit.ingest.recognise import plan_ingest
+    from coordkit.ingest.validate import failure_json
     from coordkit.ingest.workspace import open_workspace
 
     # files and folders; each download is recognised from its header unless --preset/--as says what it is
@@ -64,28 +91,37 @@ def run_ingest(args) -> int:
     with open_workspace(args.workspace, create=args.create) as ws:
         for item in planned:
             if item.error is not None:
-                failed += 1
-                print(f"{item.path.name}: NOT INGESTED: {item.error.message}")
-                if item.error.hint:
-                    print(f"  hint: {item.error.hint}")
+                failed = failed or getattr(item.error, "exit_code", ValidationError.exit_code)
+                if args.json:
+                    _print_json(failure_json(item.path, str(args.table or ""), str(args.preset or ""), item.error))
+                else:
+                    print(f"{item.path.name}: NOT INGESTED: {item.error.message}")
+                    if item.error.hint:
+                        print(f"  hint: {item.error.hint}")
                 continue
-            if item.note:
+            if item.note and not args.json:
                 print(item.note)
             for table, preset in item.targets:
                 try:
                     report = ws.ingest(item.path, table, preset, **read_options(args))
-                except ValidationError as exc:
-                    failed += 1
-                    print(f"{item.path.name}: FAILED: {exc.message}")
-                    if exc.hint:
-                        print(f"  hint: {exc.hint}")
+                except _FILE_ERRORS as exc:
+                    failed = failed or exc.exit_code
+                    if args.json:
+                        _print_json(failure_json(item.path, table, str(preset or "canonical"), exc))
+                    else:
+                        _print_failure(item.path, exc)
+                    continue
+                if args.json:
+                    payload = report.result.to_json()
+                    payload.update(ingest_id=report.ingest_id, inserted=report.inserted, updated=report.updated,
+                                   unchanged=report.unchanged, late=report.late)
+                    _print_json(payload)
                     continue
                 print(report.summary())
-                for warning in report.warnings:
-                    print(f"  warning: {warning}")
-                print_rejections(report.rejections, args.show)
-        _print_amounts_kept_apart(ws)
-    return ValidationError.exit_code if failed else 0
+                _print_result(report.result, args.show, "coordkit status --rejected lists them all")
+        if not args.json:
+            _print_amounts_kept_apart(ws)
+    return failed
 
 
 def _print_amounts_kept_apart(ws) -> None:
@@ -96,22 +132,37 @@ def _print_amounts_kept_apart(ws) -> None:
 
 
 def run_validate(args) -> int:
-    from coordkit.ingest.validate import read_table
+    from coordkit.ingest.validate import failure_json, read_table
 
     table = _table_for(args)
-    result = read_table(Path(args.path), table, args.preset, **read_options(args))
+    path = Path(args.path)
+    try:
+        result = read_table(path, table, args.preset, **read_options(args))
+    except _FILE_ERRORS as exc:
+        if not args.json:
+            raise
+        _print_json(failure_json(path, table, str(args.preset or "canonical"), exc))
+        return exc.exit_code
+    if args.json:
+        _print_json(result.to_json())
+        if args.rejected_out:
+            _write_rejected(result, args.rejected_out, stream=sys.stderr)
+        return 0
     print(result.summary())
-    print(f"  encoding {result.encoding or 'n/a'}, delimiter {result.delimiter!r}" if result.delimiter else "")
-    for warning in result.warnings:
-        print(f"  warning: {warning}")
-    print_rejections(result.rejected, args.show, more_hint="--rejected-out FILE.csv writes them all")
+    if result.delimiter:
+        print(f"  encoding {result.encoding or 'n/a'}, delimiter {result.delimiter!r}")
+    _print_result(result, args.show, "--rejected-out FILE.csv writes them all")
     if args.rejected_out:
-        from coordkit.present.safe_export import write_safe_csv
-
-        write_safe_csv(result.rejected.drop(columns=["raw"]), args.rejected_out)
-        print(f"  wrote {len(result.rejected)} rejected rows to {args.rejected_out}")
+        _write_rejected(result, args.rejected_out)
     print("dry run: nothing was written to a workspace")
     return 0
+
+
+def _write_rejected(result, out, stream=None) -> None:
+    from coordkit.present.safe_export import write_safe_csv
+
+    write_safe_csv(result.rejected.drop(columns=["raw"]), out)
+    print(f"  wrote {len(result.rejected)} rejected rows to {out}", file=stream or sys.stdout)
 
 
 def run_status(args) -> int:

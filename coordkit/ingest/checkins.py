@@ -196,7 +196,7 @@ def save_checkin(
     try:
         if teams is None:
             team = _check_team(team, _store_teams(ws))
-        with ws._write_lock():
+        with ws.write_lock():
             db = ws.duckdb
             db.execute(_DDL)
             new_id = int(db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {TABLE}").fetchall()[0][0])

@@ -21,7 +21,7 @@ __all__ = ["Preset", "canonical_preset", "list_presets", "load_preset"]
 
 _TOP_KEYS = (
     "name", "table", "title", "source", "notes", "read", "columns", "constants", "values",
-    "derive", "dates", "day_first", "timezone", "numbers", "channel_policy", "empty_hints",
+    "derive", "dates", "day_first", "date_order", "timezone", "numbers", "channel_policy", "empty_hints",
     "export", "vendor", "report", "download", "best_guess", "fingerprint", "prepare",
 )
 _FINGERPRINT_KEYS = ("header", "any", "absent", "preamble")
@@ -44,6 +44,8 @@ class Preset:
     derive: dict = field(default_factory=dict)
     dates: dict = field(default_factory=dict)
     day_first: bool = False
+    #: day/month order of numeric dates: dmy, mdy, ymd, or None/"auto" to decide from the file
+    date_order: str | None = None
     timezone: str | None = None
     numbers: dict = field(default_factory=dict)
     channel_policy: str | None = None
@@ -171,6 +173,7 @@ def _parse(text: str, origin: str) -> Preset:
     from coordkit.ingest.prepare import check_steps
 
     check_steps(prepare, origin)
+    _check_numbers_and_dates(data, origin)
     policy = data.get("channel_policy")
     if policy is not None and policy not in CHANNEL_POLICIES:
         raise ParameterError(f"preset {origin}: " + allowed_values_message("channel_policy", policy, CHANNEL_POLICIES))
@@ -186,6 +189,7 @@ def _parse(text: str, origin: str) -> Preset:
         derive=dict(data.get("derive") or {}),
         dates=dict(data.get("dates") or {}),
         day_first=bool(data.get("day_first", False)),
+        date_order=data.get("date_order"),
         timezone=data.get("timezone"),
         numbers=dict(data.get("numbers") or {}),
         channel_policy=policy,
@@ -198,3 +202,23 @@ def _parse(text: str, origin: str) -> Preset:
         fingerprint={k: v for k, v in fingerprint.items()},
         prepare=tuple(prepare),
     )
+
+
+def _check_numbers_and_dates(data: dict, origin: str) -> None:
+    """``numbers:``, ``dates:`` and ``date_order`` are read by the ingest stages; refuse values they cannot use."""
+    from coordkit.ingest.dates import DATE_ORDERS
+    from coordkit.ingest.numbers import locale_from_options
+
+    numbers = data.get("numbers") or {}
+    if not isinstance(numbers, dict):
+        raise ParameterError(f"preset {origin}: 'numbers' must be a mapping (locale, or decimal and thousands)")
+    unknown = sorted(set(numbers) - {"locale", "decimal", "thousands"})
+    if unknown:
+        raise ParameterError(f"preset {origin}: " + allowed_values_message("numbers key", unknown[0], ("locale", "decimal", "thousands")))
+    try:
+        locale_from_options(numbers)
+    except ParameterError as exc:
+        raise ParameterError(f"preset {origin}: {exc.message}", hint=exc.hint) from None
+    order = data.get("date_order")
+    if order is not None and order not in ("auto", *DATE_ORDERS):
+        raise ParameterError(f"preset {origin}: " + allowed_values_message("date_order", order, ("auto", *DATE_ORDERS)))

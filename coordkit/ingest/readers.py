@@ -1,28 +1,41 @@
 """Read CSV, Excel and Parquet exports into raw text tables with row numbers.
 
-A reader does not interpret values: every cell comes back as text (or the
-typed value Parquet/Excel stored), with the row number a spreadsheet would show
-for it (the header is row 1). Validation and mapping happen in
-:mod:`coordkit.ingest.validate`; the row numbers let every message point at
-the exact row a person can open.
+A reader does not interpret values: every cell comes back as text, with the
+row number a spreadsheet would show for it (the first line of the file is row
+1). Lines that are not data (titles, totals, footers, blank lines; see
+:mod:`coordkit.ingest.structure`) come back as ``skipped`` with their rows.
+Validation and mapping happen in :mod:`coordkit.ingest.validate`.
+
+Every physical line of a CSV is accounted for: it is the header, part of a
+data record (``spans``), part of a bad record, or skipped. A quote that is
+never closed rejects the file, naming the line where it opens.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from coordkit.errors import ReadError, allowed_values_message
+from coordkit.ingest.filekind import check_file_kind
+from coordkit.ingest.structure import Skipped, classify_records, find_header, summary_row_reason
 
-__all__ = ["CANDIDATE_DELIMITERS", "SUPPORTED_SUFFIXES", "RawTable", "read_raw"]
+__all__ = ["CANDIDATE_DELIMITERS", "CELL_FORMULA", "CELL_NUL", "SUPPORTED_SUFFIXES", "RawTable", "read_raw"]
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq")
 CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+#: a NUL byte in a cell is replaced by this private-use character; its row is rejected
+CELL_NUL = "\ue000"
+#: prefix of an Excel formula cell that has no saved value; its row is rejected
+CELL_FORMULA = "\ue001"
+_SEP_LINE = re.compile(r"^\s*\"?sep=(.)\"?\s*$", re.IGNORECASE)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 # Python's csv module refuses fields over 128 KiB by default; long HTML e-mail
 # bodies in exports exceed that.
@@ -34,15 +47,24 @@ class RawTable:
     """An export as read: text cells, spreadsheet row numbers, and what was noticed."""
 
     path: Path
-    #: data records, one column per header name (names as written, de-duplicated)
+    #: data records, one column per header name (names as written, de-duplicated with .2, .3)
     frame: pd.DataFrame
-    #: spreadsheet row number of each record (header = row 1)
+    #: spreadsheet row number of each record
     rows: list[int]
     #: records that could not be split into the header's columns: (row, reason, raw text)
     bad_records: list[tuple[int, str, str]] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: non-data lines: titles, totals, footers, blank lines, repeated headers
+    skipped: list[Skipped] = field(default_factory=list)
+    #: header cells as written (before de-duplication)
+    header_cells: list[str] = field(default_factory=list)
+    header_row: int = 1
+    sheet: str | None = None
+    #: physical lines of a text file, and (first, last) physical line of each record read
+    lines_total: int | None = None
+    spans: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -58,10 +80,15 @@ def read_raw(
     *,
     delimiter: str | None = None,
     encoding: str = "auto",
-    sheet: int | str = 0,
+    sheet: int | str | None = None,
     skip_rows: int = 0,
+    expected: list[str] | tuple[str, ...] = (),
+    max_unpacked_mb: float = 500.0,
 ) -> RawTable:
     """Read one export file as text cells with spreadsheet row numbers.
+
+    ``expected`` names the columns the caller looks for; the header is the
+    record (and the sheet) that names most of them.
 
     >>> raw = read_raw("deals.csv")          # doctest: +SKIP
     >>> raw.frame.columns.tolist(), raw.rows[:2]   # doctest: +SKIP
@@ -80,11 +107,16 @@ def read_raw(
         )
     if path.stat().st_size == 0:
         raise ReadError(f"{path.name}: the file is empty (0 bytes)", hint="export it again; the download may have failed")
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_excel(path, sheet=sheet, skip_rows=skip_rows)
-    if suffix in (".parquet", ".pq"):
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    kind = check_file_kind(path, head)
+    if kind == "xlsx":
+        from coordkit.ingest.excel import read_excel
+
+        return read_excel(path, sheet=sheet, skip_rows=skip_rows, expected=list(expected), max_unpacked_mb=max_unpacked_mb)
+    if kind == "parquet":
         return _read_parquet(path)
-    return _read_csv(path, delimiter=delimiter, encoding=encoding, skip_rows=skip_rows)
+    return _read_csv(path, delimiter=delimiter, encoding=encoding, skip_rows=skip_rows, expected=list(expected))
 
 
 # --- CSV -------------------------------------------------------------------
@@ -108,7 +140,12 @@ def _decode(path: Path, data: bytes, encoding: str) -> tuple[str, str, list[str]
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig", warnings
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16", warnings
+        text = data.decode("utf-16")
+        return text.lstrip("\ufeff"), "utf-16", warnings
+    sample = data[:4000]
+    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and sample[0::2].count(0) == 0:
+        # UTF-16 little-endian without a byte-order mark: every other byte is zero
+        return data.decode("utf-16-le", errors="replace"), "utf-16-le", warnings
     try:
         return data.decode("utf-8"), "utf-8", warnings
     except UnicodeDecodeError as exc:
@@ -127,39 +164,31 @@ def _decode(path: Path, data: bytes, encoding: str) -> tuple[str, str, list[str]
     raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
 
-def _sniff_delimiter(path: Path, text: str) -> str:
-    """Pick the candidate delimiter that splits the first records most consistently."""
-    sample_lines = text[:65536]
+def _sniff_delimiter(text: str) -> str:
+    """Pick the candidate delimiter that splits the lines most consistently into several columns."""
+    sample = text[:65536]
+    lines = [line for line in _LINE_BREAK.split(sample)[:200] if line.strip()]
+    if len(lines) > 1 and len(sample) == 65536:
+        lines = lines[:-1]  # the last sampled line may be cut in half
     best, best_score = ",", (-1, 0)
     for candidate in CANDIDATE_DELIMITERS:
         try:
-            records = list(_take(csv.reader(io.StringIO(sample_lines), delimiter=candidate), 30))
+            records = list(csv.reader(lines, delimiter=candidate))
         except csv.Error:
             continue
-        records = [r for r in records if any(cell.strip() for cell in r)]
-        if len(records) > 1 and len(sample_lines) == 65536:
-            records = records[:-1]  # the last sampled record may be cut in half
-        if not records:
+        widths = [len(r) for r in records if len(r) > 1]
+        if not widths:
             continue
-        widths = [len(r) for r in records]
-        header_width = widths[0]
-        if header_width < 2:
-            continue
-        consistent = sum(1 for w in widths if w == header_width)
-        score = (consistent, header_width)
+        common = max(set(widths), key=widths.count)
+        # titles above the header have fewer cells: count the lines as wide as the most common width
+        score = (widths.count(common), common)
         if score > best_score:
             best, best_score = candidate, score
     return best
 
 
-def _take(iterator, n):
-    for i, item in enumerate(iterator):
-        if i >= n:
-            return
-        yield item
-
-
-def _dedupe_header(header: list[str]) -> list[str]:
+def dedupe_header(header: list[str]) -> list[str]:
+    """Header names as written, made unique with .2, .3 (duplicates are reported by validation)."""
     seen: dict[str, int] = {}
     names = []
     for position, raw_name in enumerate(header, start=1):
@@ -168,117 +197,183 @@ def _dedupe_header(header: list[str]) -> list[str]:
             seen[name] += 1
             name = f"{name}.{seen[name]}"
         else:
-            seen[name] = 0
+            seen[name] = 1
         names.append(name)
     return names
 
 
-def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: int) -> RawTable:
+def _split_records(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], list[tuple[int, int]]]:
+    """Split into records with their (first, last) physical line; reject the file on an unclosed quote."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    records: list[list[str]] = []
+    spans: list[tuple[int, int]] = []
+    previous = 0
+    for record in reader:
+        records.append(record)
+        spans.append((previous + 1, reader.line_num))
+        previous = reader.line_num
+    if records and spans[-1][1] > spans[-1][0]:
+        _check_last_record_is_closed(path, text, records, spans, delimiter)
+    _check_glued_records(path, records, spans, delimiter)
+    return records, spans
+
+
+def _check_last_record_is_closed(path, text, records, spans, delimiter) -> None:
+    first, last = spans[-1]
+    tail = "".join(_LINE_BREAK.split(text)[first - 1 :])
+    try:
+        list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc) or "EOF" in str(exc):
+            _reject_open_quote(path, first, last)
+
+
+def _check_glued_records(path, records, spans, delimiter) -> None:
+    """A quoted cell that holds whole lines of records: a stray quote glued them together."""
+    if not records:
+        return
+    width = max(len(r) for r in records[:50])
+    if width < 3:
+        return
+    for record, (first, last) in zip(records, spans):
+        if last - first < 2:
+            continue
+        for cell in record:
+            inner = _LINE_BREAK.split(cell)[1:]
+            looks_like_records = sum(1 for line in inner if line.count(delimiter) >= width - 1)
+            if looks_like_records >= 2:
+                _reject_open_quote(path, first, last)
+
+
+def _reject_open_quote(path: Path, first: int, last: int) -> None:
+    raise ReadError(
+        f"{path.name} line {first}: a double quote opens a value that runs to line {last}, "
+        f"swallowing {last - first} line(s) into one cell; nothing was read",
+        hint=f"fix the quote on line {first} (close it, or double it as \"\" inside a value) and export again",
+    )
+
+
+def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: int, expected: list[str]) -> RawTable:
     text, used_encoding, warnings = _decode(path, path.read_bytes(), encoding)
     if not text.strip():
         raise ReadError(f"{path.name}: the file has no content (only blank lines)", hint="export it again")
-    if "\x00" in text[:4096]:
-        raise ReadError(
-            f"{path.name}: the file contains NUL bytes; it is not a text CSV",
-            hint="open it in a spreadsheet and save it as CSV UTF-8, or pass the .xlsx",
-        )
+    skipped: list[Skipped] = []
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    sep_match = _SEP_LINE.match(first_line)
+    if sep_match and delimiter is None:
+        delimiter = sep_match.group(1)
+    if "\x00" in text:
+        text = text.replace("\x00", CELL_NUL)
     if delimiter is None:
-        delimiter = _sniff_delimiter(path, text)
+        delimiter = _sniff_delimiter(text)
     elif delimiter in ("\\t", "tab"):
         delimiter = "\t"
     if len(delimiter) != 1:
         raise ReadError(f"delimiter must be one character; got {delimiter!r}")
+    records, spans = _split_records(path, text, delimiter)
+    lines_total = len(_LINE_BREAK.findall(text)) + (0 if _LINE_BREAK.search(text[-2:] or "x") else 1)
+    start = 0
+    if sep_match:
+        skipped.append(Skipped(1, f"sep= line (the delimiter is {_DELIMITER_NAMES.get(sep_match.group(1), sep_match.group(1))})", first_line))
+        start = 1
+    raw = _tabulate(path, records, list(range(1, len(records) + 1)), start + skip_rows, expected, delimiter, skipped)
+    raw.encoding, raw.delimiter, raw.warnings = used_encoding, delimiter, warnings + raw.warnings
+    raw.lines_total = lines_total
+    raw.spans = {row: spans[row - 1] for row in [*raw.rows, *(b[0] for b in raw.bad_records), *(s.row for s in raw.skipped)]}
+    raw.spans[raw.header_row] = spans[raw.header_row - 1]
+    return raw
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    # line_num tracks physical lines; spreadsheets number records, so count records.
-    record_number = 0
-    header: list[str] | None = None
-    records: list[list[str]] = []
+
+def _tabulate(
+    path: Path,
+    records: list[list[str]],
+    row_numbers: list[int],
+    skip: int,
+    expected: list[str],
+    delimiter: str | None,
+    skipped: list[Skipped],
+) -> RawTable:
+    """Header, data, bad records and non-data lines from records of text cells (CSV and Excel)."""
+    for index in range(min(skip, len(records))):
+        if row_numbers[index] not in {s.row for s in skipped}:
+            skipped.append(Skipped(row_numbers[index], "line above the header (read.skip_rows)", _join(records[index], delimiter)))
+    if not any(any(c.strip() for c in r) for r in records[skip:]):
+        raise ReadError(f"{path.name}: the file has no header row", hint="the first non-empty line must name the columns")
+    header_index = find_header(records, expected, skip)
+    for index in range(skip, header_index):
+        reason = "blank line" if not any(c.strip() for c in records[index]) else (
+            "comment line" if records[index] and records[index][0].lstrip().startswith("#") else "report title or note above the header"
+        )
+        skipped.append(Skipped(row_numbers[index], reason, _join(records[index], delimiter)))
+    header_cells = records[header_index]
+    # trailing empty header cells (Excel writes them) are not columns
+    while header_cells and not header_cells[-1].strip() and len(header_cells) > 1:
+        header_cells = header_cells[:-1]
+    header = dedupe_header(header_cells)
+    labels = classify_records(records, header_index, row_numbers)
+    data: list[list[str]] = []
     rows: list[int] = []
     bad: list[tuple[int, str, str]] = []
-    blank = 0
-    try:
-        for record in reader:
-            record_number += 1
-            if record_number <= skip_rows:
+    for offset, (record, label) in enumerate(zip(records[header_index + 1 :], labels)):
+        row = row_numbers[header_index + 1 + offset]
+        if label is not None:
+            skipped.append(Skipped(row, label, _join(record, delimiter)))
+            continue
+        if len(record) > len(header):
+            extra = record[len(header) :]
+            if any(cell.strip() for cell in extra):
+                where = f"a value probably contains an unquoted {_DELIMITER_NAMES.get(delimiter, delimiter)}; " if delimiter else ""
+                bad.append((
+                    row,
+                    f"row {row} has {len(record)} values but the header has {len(header)} columns: "
+                    f"{where}put that value in double quotes or re-export the file",
+                    _join(record, delimiter),
+                ))
                 continue
-            if header is None:
-                if not any(cell.strip() for cell in record):
-                    continue
-                header = _dedupe_header(record)
-                continue
-            if not any(cell.strip() for cell in record):
-                blank += 1
-                continue
-            # numbered as the file shows it in a spreadsheet: title lines above the header count too
-            row_number = record_number
-            if len(record) > len(header):
-                extra = record[len(header) :]
-                if any(cell.strip() for cell in extra):
-                    raw = delimiter.join(record)
-                    bad.append(
-                        (
-                            row_number,
-                            f"row {row_number} has {len(record)} values but the header has {len(header)} columns: "
-                            f"a value probably contains an unquoted {_DELIMITER_NAMES.get(delimiter, delimiter)!s}; "
-                            "put that value in double quotes or re-export the file",
-                            raw,
-                        )
-                    )
-                    continue
-                record = record[: len(header)]  # trailing empty cells, as Excel writes them
-            elif len(record) < len(header):
-                record = record + [""] * (len(header) - len(record))
-            records.append(record)
-            rows.append(row_number)
-    except csv.Error as exc:
-        raise ReadError(
-            f"{path.name} row {record_number + 1}: cannot split the row into columns ({exc})",
-            hint="check for an unclosed double quote on that row",
-        ) from None
-    if header is None:
-        raise ReadError(f"{path.name}: the file has no header row", hint="the first non-empty line must name the columns")
+            record = record[: len(header)]  # trailing empty cells, as Excel writes them
+        elif len(record) < len(header):
+            record = record + [""] * (len(header) - len(record))
+        data.append(record)
+        rows.append(row)
+    _skip_summary_rows(data, rows, skipped, delimiter)
+    skipped.sort(key=lambda s: s.row)
+    if not data and not bad:
+        raise ReadError(f"{path.name}: the file has a header but no data rows", hint="export it again with data in it")
+    frame = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(columns=header, dtype=object)
+    warnings = []
+    blank = sum(1 for s in skipped if s.reason == "blank line")
     if blank:
         warnings.append(f"{path.name}: skipped {blank} blank line(s)")
-    frame = pd.DataFrame(records, columns=header, dtype=object) if records else pd.DataFrame(columns=header, dtype=object)
-    if not records and not bad:
-        raise ReadError(f"{path.name}: the file has a header but no data rows", hint="export it again with data in it")
-    return RawTable(path, frame, rows, bad, used_encoding, delimiter, warnings)
+    return RawTable(path, frame, rows, bad, None, delimiter, warnings, skipped, list(header_cells), row_numbers[header_index])
 
 
-# --- Excel and Parquet -------------------------------------------------------
+def _skip_summary_rows(data: list[list[str]], rows: list[int], skipped: list[Skipped], delimiter) -> None:
+    """The first or last data row may be a summary (Meta, Google Ads): blank labels, numbers = sums."""
+    if len(data) < 3:
+        return
+    width = len(data[0])
+    labels = []
+    for position in range(width):
+        cells = [r[position] for r in data[1:-1] if r[position].strip()]
+        if cells and sum(1 for c in cells if not re.fullmatch(r"[\s\d.,%$€£()\-]+", c)) >= 0.8 * len(cells):
+            labels.append(position)
+    if not labels:
+        return
+    for index in (len(data) - 1, 0):
+        others = data[:index] + data[index + 1 :]
+        reason = summary_row_reason(data[index], others, labels)
+        if reason:
+            skipped.append(Skipped(rows[index], reason, _join(data[index], delimiter)))
+            del data[index]
+            del rows[index]
+            return
 
 
-def _read_excel(path: Path, *, sheet: int | str, skip_rows: int) -> RawTable:
-    try:
-        frame = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, skiprows=skip_rows, engine="openpyxl")
-    except ValueError as exc:
-        raise ReadError(f"{path.name}: cannot read sheet {sheet!r} ({exc})", hint="pass the sheet name or index in the preset's read.sheet") from None
-    except Exception as exc:  # openpyxl raises many types for a corrupt file
-        raise ReadError(f"{path.name}: not a readable Excel file ({type(exc).__name__}: {exc})", hint="open it in Excel and save as .xlsx") from None
-    frame = frame.dropna(how="all")
-    if frame.empty:
-        raise ReadError(f"{path.name}: the sheet is empty", hint="check the sheet name in the preset's read.sheet")
-    header_index = frame.index[0]
-    header = _dedupe_header(["" if pd.isna(v) else str(v) for v in frame.loc[header_index]])
-    body = frame.loc[frame.index > header_index]
-    cells = body.map(_excel_cell_text)
-    cells.columns = header
-    # pandas index is the 0-based sheet row after skiprows; spreadsheets count from 1
-    rows = [int(i) + 1 + skip_rows for i in body.index]
-    if body.empty:
-        raise ReadError(f"{path.name}: the sheet has a header but no data rows")
-    return RawTable(path, cells.reset_index(drop=True), rows, [], None, None, [])
+def _join(record: list[str], delimiter: str | None) -> str:
+    return (delimiter or ",").join(record)
 
 
-def _excel_cell_text(value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+# --- Parquet -------------------------------------------------------------------
 
 
 def _read_parquet(path: Path) -> RawTable:
@@ -288,14 +383,14 @@ def _read_parquet(path: Path) -> RawTable:
         raise ReadError(f"{path.name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
     if frame.empty:
         raise ReadError(f"{path.name}: the file has no rows")
-    text = pd.DataFrame({str(c): frame[c].map(_parquet_cell_text) for c in frame.columns}, dtype=object)
-    text.columns = _dedupe_header([str(c) for c in frame.columns])
+    text = pd.DataFrame({str(c): frame[c].map(_cell_text) for c in frame.columns}, dtype=object)
+    text.columns = dedupe_header([str(c) for c in frame.columns])
     # Parquet has no header line; number records as a spreadsheet of the same table would.
     rows = list(range(2, len(frame) + 2))
-    return RawTable(path, text, rows, [], None, None, [])
+    return RawTable(path, text, rows, [], None, None, [], [], [str(c) for c in frame.columns], 1)
 
 
-def _parquet_cell_text(value) -> str:
+def _cell_text(value) -> str:
     if value is None:
         return ""
     try:
@@ -303,8 +398,6 @@ def _parquet_cell_text(value) -> str:
             return ""
     except (TypeError, ValueError):
         pass
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():

@@ -92,6 +92,8 @@ class IngestReport:
     message: str = ""
     warnings: list[str] = field(default_factory=list)
     rejections: pd.DataFrame | None = None
+    #: the validation result behind this ingest (counts, skipped lines, located messages)
+    result: ReadResult | None = None
 
     def summary(self) -> str:
         if self.status != "ok":
@@ -149,8 +151,10 @@ class Workspace:
                                          hint="if the file is damaged, move it away and ingest the exports again") from None
                 if time.monotonic() > deadline:
                     raise WorkspaceLockedError(
-                        f"workspace {self.path} is in use by another process (it holds {self.db_path})",
-                        hint="wait for the other ingest or notebook kernel to finish, or stop it, then try again",
+                        f"workspace {self.path} is in use by another process (it holds {self.db_path}; "
+                        f"waited {self.config.lock_timeout_seconds:g} s)",
+                        hint="wait for the other ingest or notebook kernel to finish, or stop it, then try again; "
+                        "or raise lock_timeout_seconds in coordkit.yaml",
                     ) from None
                 time.sleep(0.25)
         con.raw_sql("SET TimeZone = 'UTC'")
@@ -242,15 +246,17 @@ class Workspace:
             result = read_table(path, table, preset, config=self.config, **read_options)
         except CoordkitError as exc:
             report = IngestReport(path, table, preset_name, "failed", message=exc.message)
-            with self._write_lock():
+            with self.write_lock():
                 report.ingest_id = self._log(report, started, content_hash, size, None)
             raise
-        with self._write_lock():
+        # reading and validating happen above, outside the lock: only the write transaction holds it
+        with self.write_lock():
             report = self._upsert(result, path)
             report.ingest_id = self._log(report, started, content_hash, size, result)
-            self._store_rejections(report.ingest_id, result)
+            self._store_rejections(report.ingest_id, result, content_hash)
         self._mark_data_changed(report.ingest_id)
         report.rejections = result.rejected
+        report.result = result
         return report
 
     def _mark_data_changed(self, ingest_id: int) -> None:
@@ -259,18 +265,25 @@ class Workspace:
         state = self.path / STORE_DIR / DATA_STATE_FILE
         state.write_text(f"{ingest_id} {time.time_ns()}\n", encoding="utf-8")
 
-    def _write_lock(self):
+    def write_lock(self):
+        """Context manager: hold the workspace's write lock and one transaction (committed on success).
+
+        Hold it only around writes: readers and validation run outside it, so
+        a long ingest does not block check-in saves and reviews.
+        """
         lock = self._lock
 
         class _Guard:
             def __enter__(inner):
+                waited = time.monotonic()
                 try:
                     lock.acquire(timeout=self.config.lock_timeout_seconds)
                 except Timeout:
                     raise WorkspaceLockedError(
                         f"workspace {self.path} is being written by another process "
-                        f"(waited {self.config.lock_timeout_seconds:.0f} s for {lock.lock_file})",
-                        hint="wait for the other ingest to finish and try again",
+                        f"(waited {time.monotonic() - waited:.0f} s for {lock.lock_file})",
+                        hint="wait for the other ingest to finish and try again, or raise lock_timeout_seconds "
+                        f"in {self.path / 'coordkit.yaml'} (now {self.config.lock_timeout_seconds:g})",
                     ) from None
                 self.duckdb.begin()
 
@@ -377,7 +390,14 @@ class Workspace:
         )
         return ingest_id
 
-    def _store_rejections(self, ingest_id: int, result: ReadResult) -> None:
+    def _store_rejections(self, ingest_id: int, result: ReadResult, content_hash: str | None) -> None:
+        # one set per file version: ingesting the same content again replaces its rejections
+        if content_hash is not None:
+            self.duckdb.execute(
+                "DELETE FROM rejected_rows WHERE table_name = ? AND ingest_id IN "
+                "(SELECT ingest_id FROM ingest_log WHERE content_hash = ? AND table_name = ? AND ingest_id <> ?)",
+                [result.table, content_hash, result.table, ingest_id],
+            )
         if result.rejected.empty:
             return
         frame = result.rejected[["row", "column", "value", "reason", "raw"]].copy()

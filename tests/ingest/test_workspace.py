@@ -61,7 +61,13 @@ def test_rejections_are_kept_and_queryable(tmp_path):
         ws.ingest(path, "outcomes", max_bad_share=0.5)
         latest = ws.rejected_rows()
         every = ws.rejected_rows(latest_only=False)
-    assert len(latest) == 1 and len(every) == 2
+        # a new version of the file keeps its own set next to the first one
+        write(path, HEADER + "1,lead,2026-11-16,c1,100,x\n2,lead,still not,c1,100,x\n4,lead,2026-11-16,c,1,x\n")
+        ws.ingest(path, "outcomes", max_bad_share=0.5)
+        versions = ws.rejected_rows(latest_only=False)
+    # re-ingesting the same file version keeps one set of rejections, not one per ingest
+    assert len(latest) == 1 and len(every) == 1
+    assert sorted(versions["value"]) == ["not a date", "still not"]
     assert latest["reason"].iloc[0] == "a.csv row 3, column created_at: 'not a date' is not a valid date; expected a date such as 2026-11-16 or 2026-11-16T09:30:00Z"
     assert latest["row"].iloc[0] == 3
 

@@ -1,0 +1,127 @@
+"""Read an .xlsx sheet into text records, with the CSV reader's structure rules.
+
+- The sheet is the one whose header names the expected columns; when no
+  sheet does, the error lists the sheets.
+- The header may sit below title rows and merged cells.
+- A formula cell saved without its value (files written by scripts, not by
+  Excel) is marked so validation rejects its row with a located message.
+- A sheet that unpacks beyond ``max_unpacked_mb`` (a ZIP bomb, or a sheet
+  too big for a spreadsheet route) is refused before it is unpacked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+from coordkit.errors import ReadError
+from coordkit.ingest.headers import normalise_header
+from coordkit.ingest.structure import HEADER_SEARCH_DEPTH
+
+__all__ = ["read_excel"]
+
+
+def _check_size(path: Path, max_unpacked_mb: float) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise ReadError(f"{path.name}: not a readable Excel file ({exc})", hint="open it in Excel and save as .xlsx") from None
+    unpacked = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos) or 1
+    limit = max_unpacked_mb * 1e6
+    if unpacked > limit:
+        raise ReadError(
+            f"{path.name}: the workbook unpacks to {unpacked / 1e6:,.0f} MB "
+            f"({unpacked / packed:,.0f} times its {packed / 1e6:,.1f} MB on disk), over the limit of {max_unpacked_mb:,.0f} MB; "
+            "nothing was read",
+            hint="export the data as CSV instead (coordkit reads large CSVs in bulk), or raise max_xlsx_unpacked_mb "
+            "in coordkit.yaml if you trust the file",
+        )
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _score(rows: list[list[str]], wanted: set[str]) -> int:
+    return max((len({normalise_header(c) for c in r} & wanted) for r in rows[:HEADER_SEARCH_DEPTH]), default=0)
+
+
+def read_excel(path: Path, *, sheet, skip_rows: int, expected: list[str], max_unpacked_mb: float):
+    from openpyxl import load_workbook
+
+    from coordkit.ingest.readers import CELL_FORMULA, _tabulate
+
+    _check_size(path, max_unpacked_mb)
+    try:
+        values_book = load_workbook(path, read_only=True, data_only=True)
+        formula_book = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many types for a corrupt file
+        raise ReadError(f"{path.name}: not a readable Excel file ({type(exc).__name__}: {exc})", hint="open it in Excel and save as .xlsx") from None
+    try:
+        names = values_book.sheetnames
+        if sheet is not None:
+            if isinstance(sheet, int) and not isinstance(sheet, bool):
+                if not 0 <= sheet < len(names):
+                    raise ReadError(f"{path.name}: has no sheet number {sheet} (sheets: {', '.join(map(repr, names))})",
+                                    hint="set read.sheet to one of these names or a 0-based index")
+                chosen = names[sheet]
+            elif str(sheet) in names:
+                chosen = str(sheet)
+            else:
+                raise ReadError(f"{path.name}: has no sheet {sheet!r} (sheets: {', '.join(map(repr, names))})",
+                                hint="set read.sheet to one of these names or a 0-based index")
+        else:
+            chosen = _choose_sheet(path, values_book, names, expected)
+        records = _records(values_book[chosen], formula_book[chosen])
+    finally:
+        values_book.close()
+        formula_book.close()
+    raw = _tabulate(path, records, list(range(1, len(records) + 1)), skip_rows, expected, None, [])
+    raw.sheet = chosen
+    if len(names) > 1:
+        raw.warnings.append(f"{path.name}: read sheet {chosen!r} (the workbook has {len(names)} sheets)")
+    return raw
+
+
+def _choose_sheet(path: Path, book, names: list[str], expected: list[str]) -> str:
+    wanted = {normalise_header(n) for n in expected if n}
+    if len(names) == 1 or not wanted:
+        return names[0]
+    scores = {}
+    for name in names:
+        head = [[_text(v) for v in row] for row in book[name].iter_rows(max_row=HEADER_SEARCH_DEPTH, values_only=True)]
+        scores[name] = _score(head, wanted)
+    best = max(names, key=lambda n: scores[n])
+    if scores[best] == 0:
+        raise ReadError(
+            f"{path.name}: no sheet has the expected columns ({', '.join(repr(e) for e in expected[:6])}, ...); "
+            f"the sheets are {', '.join(repr(n) for n in names)}",
+            hint="set read.sheet in the preset to the sheet that holds the data, or check the --preset",
+        )
+    return best
+
+
+def _records(values_sheet, formula_sheet) -> list[list[str]]:
+    records = []
+    for values, formulas in zip(values_sheet.iter_rows(values_only=True), formula_sheet.iter_rows(values_only=True)):
+        record = []
+        for value, formula in zip(values, formulas):
+            if value is None and isinstance(formula, str) and formula.startswith("="):
+                record.append(CELL_FORMULA + formula)
+            else:
+                record.append(_text(value))
+        records.append(record)
+    return records
