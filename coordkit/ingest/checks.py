@@ -185,7 +185,7 @@ def decide_number_locales(batch: Batch) -> Batch:
 
 def _read_as(value: str, locale: str) -> str:
     parsed = parse_numbers(pd.Series([value]), locale)[0].iloc[0]
-    return "nothing" if pd.isna(parsed) else f"{parsed:,g}"
+    return "nothing" if pd.isna(parsed) else f"{parsed:g}"
 
 
 def type_numbers(batch: Batch) -> Batch:
