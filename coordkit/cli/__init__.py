@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "coordkit.cli.review_cmd",
     "coordkit.cli.explain_cmd",
     "coordkit.cli.notebooks_cmd",
+    "coordkit.cli.campaigns_cmd",
 )
 
 EXIT_OK = 0

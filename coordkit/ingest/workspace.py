@@ -29,6 +29,7 @@ from coordkit.config import WorkspaceConfig, load_config
 from coordkit.contract import TABLES, Table, table_spec
 from coordkit.errors import CoordkitError, WorkspaceError, WorkspaceLockedError
 from coordkit.ingest.backends import connect_backend, is_embedded
+from coordkit.ingest.campaign_map import apply_campaign_map
 from coordkit.ingest.validate import ReadResult, read_table
 
 __all__ = ["STORE_DIR", "STORE_FILE", "IngestReport", "Workspace", "ingest_files", "open_workspace"]
@@ -189,15 +190,21 @@ class Workspace:
 
     # --- reading ---------------------------------------------------------------
 
-    def table(self, name: str):
-        """Return a canonical table (or ``ingest_log`` / ``rejected_rows``) as an Ibis table."""
+    def table(self, name: str, *, canonical_campaigns: bool = True):
+        """Return a canonical table (or ``ingest_log`` / ``rejected_rows``) as an Ibis table.
+
+        Campaign labels come back as their canonical campaign when the workspace
+        has a campaign map (:mod:`coordkit.ingest.campaign_map`); pass
+        ``canonical_campaigns=False`` for the labels exactly as exported.
+        """
         if name not in TABLES and name not in ("ingest_log", "rejected_rows", "checkins"):
             table_spec(name)  # raises with the allowed names
         if name not in self.con.list_tables():
             if name in TABLES:
                 raise WorkspaceError(f"workspace {self.path} has no {name!r} table yet", hint=f"run: coordkit ingest FILE --as {name}")
             raise WorkspaceError(f"workspace {self.path} has no {name!r} table yet")
-        return self.con.table(name)
+        table = self.con.table(name)
+        return apply_campaign_map(self.path, name, table) if canonical_campaigns and name in TABLES else table
 
     def ingest_log(self) -> pd.DataFrame:
         """Every ingest so far, newest last."""
@@ -259,7 +266,11 @@ class Workspace:
         report.result = result
         return report
 
-    def _mark_data_changed(self, ingest_id: int) -> None:
+    def mark_data_changed(self, reason: str = "campaign map") -> None:
+        """Tell caches of derived data that what the tables read as has changed (a new campaign map)."""
+        self._mark_data_changed(reason)
+
+    def _mark_data_changed(self, ingest_id: int | str) -> None:
         """Record the latest ingest in a small file, so caches can tell new data from other writes
         (a check-in note also changes the store file, but not the data a review shows)."""
         state = self.path / STORE_DIR / DATA_STATE_FILE
