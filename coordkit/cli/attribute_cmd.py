@@ -4,13 +4,16 @@
         [--order K] [--half-life-hours H] [--interval 0.9] --out OUT.csv
     coordkit attribute PATHS.csv --preset paths --model MODEL --out OUT.csv
     coordkit attribute EVENTS.csv --preset journey-events --compare-models --out OUT.csv
+    coordkit attribute --workspace W --model MODEL|sourced --by campaign|channel --out OUT.csv
 
 writes one row per channel: ``channel,conversions,conversion_value`` (with
 ``--interval``: ``conversions_low,conversions_high,conversion_value_low,
 conversion_value_high,share,share_low,share_high`` after them); with
 ``--compare-models`` one row per (channel, model) with the change against
 last touch. Files are read with DuckDB and attributed with numpy (the array
-engine of docs/attribution.md): no pandas or Ibis at start-up.
+engine of docs/attribution.md): no pandas or Ibis at start-up. With
+``--workspace`` the whole workspace is attributed by canonical campaign or
+channel instead (``attribute_workspace``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from coordkit.cli.attribute_workspace import add_workspace_arguments, run_workspace_attribution
 from coordkit.errors import ParameterError, ReadError, allowed_values_message
 
 PRESETS = ("journey-events", "paths")
@@ -41,8 +45,8 @@ def register(subparsers) -> None:
             "(--preset paths) journey file to channels and write channel,conversions,conversion_value."
         ),
     )
-    parser.add_argument("file", metavar="FILE", help="event-level CSV or ';'-separated path file")
-    parser.add_argument("--preset", required=True, help=f"one of {', '.join(PRESETS)}")
+    parser.add_argument("file", metavar="FILE", nargs="?", help="event-level CSV or ';'-separated path file")
+    parser.add_argument("--preset", default=None, help=f"one of {', '.join(PRESETS)} (with FILE)")
     parser.add_argument("--model", default=None, help=f"one of {', '.join(MODELS)}")
     parser.add_argument("--order", default="1", help="Markov order, 1 to 4 (default 1)")
     parser.add_argument(
@@ -56,6 +60,7 @@ def register(subparsers) -> None:
     parser.add_argument("--ordered", action="store_true", help="shapley: the ordered variant")
     _register_interval_and_compare(parser)
     parser.add_argument("--out", required=True, help="CSV file to write")
+    add_workspace_arguments(parser)
     parser.set_defaults(handler=run_attribute)
 
 
@@ -80,6 +85,10 @@ def _number(text, what: str, cast):
 
 
 def _check_options(args: argparse.Namespace) -> dict:
+    if not args.file:
+        raise ParameterError("give a journey FILE (with --preset) or --workspace DIR")
+    if args.by:
+        raise ParameterError("--by applies to --workspace only")
     if args.preset not in PRESETS:
         raise ParameterError(allowed_values_message("--preset", args.preset, PRESETS))
     if args.compare_models:
@@ -203,6 +212,8 @@ def _write(columns: list, table: dict, out: Path) -> None:
 
 def run_attribute(args: argparse.Namespace) -> int:
     """Read the file, attribute, write the per-channel CSV."""
+    if args.workspace:
+        return run_workspace_attribution(args)
     options = _check_options(args)
     out = Path(args.out)
     _check_out(out)

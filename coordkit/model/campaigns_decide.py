@@ -103,7 +103,8 @@ def apply_campaign_choices(workspace, choices: pd.DataFrame, source: str = "") -
     for index in empty_labels:
         warnings.append(f"{where}row {index + 2}: no label; skipped")
     frame = frame[frame["label"] != ""]
-    bad = frame[[is_placeholder(x) for x in frame["label"]] & (frame["campaign"] != "")]
+    placeholder = frame["label"].map(is_placeholder).astype(bool)
+    bad = frame[placeholder & (frame["campaign"] != "")]
     for index, row in bad.iterrows():
         warnings.append(
             f"{where}row {index + 2}: '{row['label']}' is not a campaign (a placeholder); its campaign "

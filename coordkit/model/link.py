@@ -23,6 +23,8 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from coordkit.ingest.campaign_map import utm_from_url
+
 __all__ = [
     "LinkingReport",
     "link_touchpoints",
@@ -39,12 +41,6 @@ def normalise_utm(value: ir.StringValue) -> ir.StringValue:
     text = value.cast("string").replace("%20", " ").replace("+", " ").lower()
     text = text.re_replace(r"[\s\-_]+", "_").re_replace(r"^_+|_+$", "")
     return ibis.ifelse(text == "", ibis.null("string"), text)
-
-
-def utm_from_url(url: ir.StringValue, field: str) -> ir.StringValue:
-    """Extract one UTM parameter from a landing URL (null when absent)."""
-    found = url.cast("string").re_extract(rf"[?&]{field}=([^&#]*)", 1)
-    return ibis.ifelse(found == "", ibis.null("string"), found)
 
 
 def _utm(table: ir.Table, field: str, aliases: ir.Table | None) -> ir.StringValue:
@@ -94,13 +90,19 @@ def link_touchpoints(touchpoints: ir.Table, outputs: ir.Table, aliases: ir.Table
     t = _apply_aliases(t, "utm_campaign_norm", aliases)
 
     by_id = outs.select(_id=outs.output_id, _id_campaign=outs.output_campaign, _id_channel=outs.output_channel)
+    # the campaign a utm value names is the outputs' campaign spelled like it (after the
+    # workspace's campaign map, the canonical one), not whichever tag sorts last: a post
+    # tagged just "webinar" can carry the same utm link
+    named = normalise_utm(outs.output_campaign) == outs.o_campaign
     pairs = outs.group_by(["o_campaign", "o_content"]).aggregate(
         _pair_n=outs.output_id.count(), _pair_id=outs.output_id.max(),
-        _pair_campaign=outs.output_campaign.max(), _pair_channel=outs.output_channel.max(),
+        _pair_campaign=ibis.coalesce(outs.output_campaign.max(where=named), outs.output_campaign.max()),
+        _pair_channel=outs.output_channel.max(),
     )
     campaigns = outs.group_by("o_campaign").aggregate(
         _camp_n=outs.output_id.count(), _camp_id=outs.output_id.max(),
-        _camp_campaign=outs.output_campaign.max(), _camp_channels=outs.output_channel.nunique(),
+        _camp_campaign=ibis.coalesce(outs.output_campaign.max(where=named), outs.output_campaign.max()),
+        _camp_channels=outs.output_channel.nunique(),
         _camp_channel=outs.output_channel.max(),
     )
     j = t.left_join(by_id, t._tp_output == by_id._id)
