@@ -51,7 +51,7 @@ def campaign_suggestions(workspace) -> pd.DataFrame:
             ws.close()
     decided = mapping[mapping["campaign"] != ""]
     agreed = decided.groupby("label")["campaign"].agg(lambda s: s.iloc[0] if s.nunique() == 1 else "")
-    return suggest_campaigns(registry, cooccurrence, agreed.to_dict())
+    return suggest_campaigns(registry, cooccurrence, agreed.to_dict(), seen=set(mapping["label"]))
 
 
 def _restore(value: str) -> str:

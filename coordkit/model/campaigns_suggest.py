@@ -35,7 +35,7 @@ __all__ = ["ASSIGN_AT", "SUGGESTION_COLUMNS", "suggest_campaigns"]
 
 ASSIGN_AT = 0.7
 SUGGESTION_COLUMNS = [
-    "label", "source", "rows", "campaign", "confidence", "reason", "suggested",
+    "label", "source", "rows", "campaign", "confidence", "reason", "suggested", "status",
     "table", "column", "file", "vendor", "first", "last",
 ]
 #: labels naming the CRM's campaigns (the names sales already uses)
@@ -179,7 +179,8 @@ def _name(labels: list[str], readings: dict[str, LabelReading], facts: pd.DataFr
     chosen = Counter(decided[x] for x in labels if x in decided)
     if chosen:
         return chosen.most_common(1)[0][0]
-    crm = [x for x in labels if facts.at[x, "crm"]]
+    # the CRM's own campaign name, written for people (spaces, capitals), not a utm value it also stores
+    crm = [x for x in labels if facts.at[x, "crm"] and _reads_like_a_name(x)]
     if crm:
         return max(crm, key=lambda x: (facts.at[x, "rows"], x))
     # the label that reads most like a name: most words, spaces, fewest symbols
@@ -194,12 +195,20 @@ def _name(labels: list[str], readings: dict[str, LabelReading], facts: pd.DataFr
     return " ".join(prefix + words + suffix)
 
 
+def _reads_like_a_name(label: str) -> bool:
+    return " " in label.strip() and any(c.isupper() for c in label)
+
+
 def suggest_campaigns(registry: pd.DataFrame, cooccurrence: pd.DataFrame | None = None,
-                      decided: dict[str, str] | None = None) -> pd.DataFrame:
+                      decided: dict[str, str] | None = None, seen: set[str] | None = None) -> pd.DataFrame:
     """One row per registry row with ``campaign`` (empty when unsure), ``confidence`` and ``reason``.
 
-    ``decided`` maps labels a person already assigned (the stored map) to their campaign.
+    ``decided`` maps labels a person already assigned (the stored map) to their
+    campaign; ``seen`` holds every label the stored map lists. ``status`` says
+    ``decided``, ``undecided`` (in the map, no campaign) or ``new`` (not in the map:
+    what a later ingest brought).
     """
+    seen = set(seen or ()) | set(decided or ())
     decided = {k: v for k, v in (decided or {}).items() if v}
     if registry.empty:
         return pd.DataFrame(columns=SUGGESTION_COLUMNS)
@@ -282,9 +291,10 @@ def suggest_campaigns(registry: pd.DataFrame, cooccurrence: pd.DataFrame | None 
     for record in registry.itertuples(index=False):
         campaign, confidence, reason, suggested = per_label[record.label]
         row = record._asdict()
+        status = "decided" if record.label in decided else ("undecided" if record.label in seen else "new")
         rows.append({
             **row, "source": source_name(row), "campaign": campaign if confidence >= ASSIGN_AT else "",
-            "confidence": confidence, "reason": reason, "suggested": suggested,
+            "confidence": confidence, "reason": reason, "suggested": suggested, "status": status,
         })
     frame = pd.DataFrame(rows)
     frame["_key"] = frame["suggested"].where(frame["suggested"] != "", "~" + frame["label"])

@@ -10,18 +10,6 @@ import pytest
 
 COMPANY = Path(__file__).resolve().parents[1] / "fixtures" / "company"
 DOWNLOADS = COMPANY / "downloads"
-PRESETS = COMPANY / "presets"
-# (file, preset, table); stand-in presets until the shipped ones read these downloads (issue 11)
-FILES = [
-    ("Campaign report.csv", PRESETS / "google-ads-weekly.yaml", "outputs"),
-    ("Tallybook-Campaigns-Jun-1-2026-Oct-25-2026.csv", PRESETS / "meta-weekly.yaml", "outputs"),
-    ("hootsuite_post_performance.csv", PRESETS / "hootsuite-links.yaml", "outputs"),
-    ("buffer-posts-export.csv", "buffer-posts", "outputs"),
-    ("campaigns.csv", "mailchimp-campaigns", "outputs"),
-    ("hubspot-crm-exports-all-contacts-2026-10-27.csv", PRESETS / "hubspot-contacts-touches.yaml", "touchpoints"),
-    ("hubspot-crm-exports-all-deals-2026-10-27.csv", PRESETS / "hubspot-deals-utm.yaml", "outcomes"),
-    ("report1761571200000.csv", "salesforce-opportunities", "outcomes"),
-]
 
 
 def truth() -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
@@ -47,12 +35,10 @@ def truth_of(label: str) -> str:
 
 
 def ingest_company(folder: Path) -> None:
-    from coordkit.ingest.workspace import open_workspace
+    """The folder of downloads, ingested the way a new user would: one command, no flags."""
+    from coordkit.cli import main
 
-    with open_workspace(folder) as ws:
-        for name, preset, table in FILES:
-            report = ws.ingest(DOWNLOADS / name, table, str(preset))
-            assert report.status == "ok", report.summary()
+    assert main(["ingest", str(DOWNLOADS), "--workspace", str(folder), "--create"]) == 0
 
 
 @pytest.fixture(scope="session")

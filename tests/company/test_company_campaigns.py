@@ -114,8 +114,8 @@ def test_a_later_ingest_leaves_only_its_new_labels_undecided(applied, tmp_path):
     with open_workspace(folder) as ws:
         ws.ingest(extra, "outputs")
     suggestions = campaign_suggestions(folder)
-    decided = suggestions[suggestions["reason"].str.startswith("decided")]
-    fresh = set(suggestions.loc[~suggestions["reason"].str.startswith("decided"), "label"])
-    assert fresh <= {"Spend Leak Report", "Brand New Thing", "webinar", "TB_Retargeting_Video", "(untagged)"}
+    new = set(suggestions.loc[suggestions["status"] == "new", "label"])
+    assert new == {"Spend Leak Report", "Brand New Thing"}
     by_label = suggestions.drop_duplicates("label").set_index("label")["campaign"]
     assert by_label["Spend Leak Report"] == by_label["2026 Spend Leak Report"] != ""
+    assert (suggestions.loc[suggestions["status"] == "decided", "confidence"] == 1.0).all()
