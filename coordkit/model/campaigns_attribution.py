@@ -17,12 +17,13 @@ import ibis
 import pandas as pd
 
 from coordkit.errors import ParameterError, allowed_values_message
-from coordkit.model.attribution.models import MODELS
+from coordkit.model.attribution.milestones import MILESTONE_MODELS
+from coordkit.model.attribution.outcomes import WORKSPACE_MODELS as TOUCH_MODELS
 from coordkit.model.attribution.outcomes import attribute_outcomes, sourced_attribution
 
 __all__ = ["WORKSPACE_MODELS", "attribute_workspace", "credit_summary", "outcome_contact_links"]
 
-WORKSPACE_MODELS = ("sourced", *MODELS)
+WORKSPACE_MODELS = ("sourced", *TOUCH_MODELS)
 BY = ("campaign", "channel")
 UNATTRIBUTED = "(unattributed)"
 _LINK_TABLE = "outcome_contacts"
@@ -92,6 +93,10 @@ def attribute_workspace(ws, model: str = "position", *, lookback_days: float | N
         return _sourced(outcomes, outputs, week_of)
     touchpoints = ws.table("touchpoints")
     links = outcome_contact_links(ws)
+    if model in MILESTONE_MODELS:
+        # milestone models read each deal's contacts themselves (workspace_milestones)
+        return attribute_outcomes(touchpoints, outcomes, outputs, model, lookback_days=lookback, week_of=week_of,
+                                  outcome_contacts=links, **options)
     if links is not None:
         touchpoints, outcomes = _journeys_per_outcome(touchpoints, outcomes, links)
     return attribute_outcomes(touchpoints, outcomes, outputs, model, lookback_days=lookback, week_of=week_of, **options)
