@@ -27,6 +27,13 @@ define venv_install
 	else $(BIN)/python -m pip install --quiet -e ".[$(1)]"; fi
 endef
 
+# an editable install skips the wheel's data files: enable coordkit's JupyterLab save hook
+# (coordkit/lab_hook.py: the committed notebooks stay unchanged when run) by hand
+define jupyter_config
+	@mkdir -p $(VENV)/etc/jupyter/jupyter_server_config.d
+	@cp jupyter-config/coordkit.json $(VENV)/etc/jupyter/jupyter_server_config.d/coordkit.json
+endef
+
 $(BIN)/python:
 	@if command -v uv >/dev/null 2>&1; then \
 		UV_PYTHON_DOWNLOADS=never uv venv --quiet --python $(PYTHON) $(VENV); \
@@ -37,6 +44,7 @@ install: $(RUNTIME_STAMP)
 
 $(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
 	$(call venv_install,lab)
+	$(jupyter_config)
 	@rm -f $(VENV)/.runtime-*
 	@touch $(RUNTIME_STAMP)
 
@@ -45,6 +53,7 @@ install-dev: $(DEV_STAMP)
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(call venv_install,dev)
+	$(jupyter_config)
 	@rm -f $(VENV)/.dev-* $(VENV)/.runtime-*
 	@touch $(DEV_STAMP) $(RUNTIME_STAMP)
 

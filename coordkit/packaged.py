@@ -73,7 +73,15 @@ def normalise_notebook(text: str) -> str:
     import nbformat
 
     notebook = nbformat.reads(text, as_version=4)
-    notebook.nbformat_minor = max(notebook.nbformat_minor, 5)
+    normalise_notebook_content(notebook)
+    return nbformat.writes(notebook) + "\n"
+
+
+def normalise_notebook_content(notebook) -> None:
+    """Bring a notebook (an nbformat node, as a Jupyter server holds it) to its committed form, in place."""
+    import nbformat
+
+    notebook.nbformat_minor = max(notebook.get("nbformat_minor", 5), 5)
     kept = {key: notebook.metadata[key] for key in KEPT_NOTEBOOK_METADATA if key in notebook.metadata}
     notebook.metadata = nbformat.from_dict({"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}, **kept})
     for cell in notebook.cells:
@@ -81,4 +89,3 @@ def normalise_notebook(text: str) -> str:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    return nbformat.writes(notebook) + "\n"

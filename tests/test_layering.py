@@ -27,6 +27,7 @@ LAYERS = {
     "coordkit.report": 5,
     "coordkit.demo": 5,
     "coordkit.cli": 6,
+    "coordkit.lab_hook": 6,
     "coordkit.__main__": 6,
     "coordkit": 7,  # the package's __init__ re-exports the public verbs
 }

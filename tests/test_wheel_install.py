@@ -5,7 +5,7 @@ source tree on the path, no packages borrowed from the test environment
 (``--system-site-packages`` off). Steps:
 
 1. copy only what the wheel is built from (``pyproject.toml``, ``README.md``,
-   ``coordkit/``) into a temporary folder and build the wheel there, so a file
+   ``coordkit/``, ``jupyter-config/``) into a temporary folder and build the wheel there, so a file
    the package needs but does not ship cannot be found by accident;
 2. create a fresh venv from the base interpreter and install the wheel with
    its runtime dependencies resolved from the registry. uv does this in seconds
@@ -67,7 +67,8 @@ def installed(tmp_path_factory):
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, source / name)
-    shutil.copytree(REPO / "coordkit", source / "coordkit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for folder in ("coordkit", "jupyter-config"):
+        shutil.copytree(REPO / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     venv, dist = root / "venv", root / "dist"
     uv = find_uv()
     timings = {}
@@ -101,6 +102,11 @@ def test_the_wheel_ships_the_notebooks_and_the_template(installed):
         assert f"coordkit/notebooks/{notebook}" in names
     assert {"coordkit/templates/review.html.j2", "coordkit/templates/review.css"} <= names
     assert not any(name.startswith(("tests/", "notebooks/", "benchmarks/")) for name in names)
+    # JupyterLab loads coordkit's save hook from the environment's config (coordkit/lab_hook.py)
+    config = [n for n in names if n.endswith("data/etc/jupyter/jupyter_server_config.d/coordkit.json")]
+    assert len(config) == 1
+    assert json.loads(zipfile.ZipFile(installed["wheel"]).read(config[0]))["ServerApp"]["jpserver_extensions"] == {
+        "coordkit.lab_hook": True}
 
 
 def test_installed_coordkit_renders_the_demo_from_an_empty_folder(installed):
