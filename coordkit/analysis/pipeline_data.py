@@ -7,6 +7,7 @@ tidy frames this returns, so notebooks can also build them by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,8 @@ def prepare_pipeline(
             outcomes[column] = ""
         outcomes[column] = outcomes[column].fillna("").astype(str)
     channels = _campaign_channels(outputs if outputs is not None else pd.DataFrame()).astype(object)
-    outcomes["channel"] = outcomes["campaign"].map(channels).fillna("")
+    mapped = outcomes["campaign"].map(channels)
+    outcomes["channel"] = np.where(mapped.notna(), mapped.astype(object), "")
     outcomes.loc[outcomes["campaign"] == "", "channel"] = ""
     outcomes["created_at"] = pd.to_datetime(outcomes["created_at"], utc=True)
     outcomes["closed_at"] = pd.to_datetime(outcomes["closed_at"], utc=True)
@@ -89,8 +91,47 @@ def prepare_pipeline(
     return PipelineData(outcomes.reset_index(drop=True), history, targets, as_of, warnings)
 
 
-def load_pipeline(workspace, team: str | None = None, as_of=None, pipelines: dict | None = None) -> PipelineData:
-    """Read outcomes, outcome_stages, outputs (campaign channels) and targets from a workspace folder."""
+#: where the embedded store lives inside a workspace folder (as in coordkit.ingest.workspace;
+#: tests/analysis/test_pipeline_demo.py checks the two agree). Repeated here so that
+#: ``coordkit funnel`` can read the store with DuckDB alone: importing Ibis costs about a second.
+STORE_PATH = (".coordkit", "workspace.duckdb")
+
+_STAGE_COLUMNS = ("outcome_id", "stage", "entered_at", "stage_order", "pipeline")
+
+
+def _read_embedded(folder, config) -> dict | None:
+    """The tables straight from the embedded DuckDB store, or None when the workspace is elsewhere."""
+    import duckdb
+
+    store = Path(folder).joinpath(*STORE_PATH)
+    if config.backend not in (None, "", "duckdb") or not store.is_file():
+        return None
+    try:
+        con = duckdb.connect(str(store), read_only=True)
+    except duckdb.Error:
+        return None  # locked or damaged: the Workspace path below explains it
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        tables = {row[0] for row in con.execute("SHOW TABLES").fetchall()}
+
+        def read(name, columns):
+            if name not in tables:
+                return None
+            present = [c for c in columns if c in {r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()}]
+            quoted = ", ".join(f'"{c}"' for c in present)
+            return con.execute(f'SELECT {quoted} FROM "{name}"').df()
+
+        return {
+            "outcomes": read("outcomes", _OUTCOME_COLUMNS),
+            "outcome_stages": read("outcome_stages", _STAGE_COLUMNS),
+            "outputs": read("outputs", ("campaign", "channel")),
+            "targets": read("targets", ("week", "metric", "team", "value")),
+        }
+    finally:
+        con.close()
+
+
+def _read_workspace(workspace) -> tuple[dict, str, str]:
     from coordkit.ingest.workspace import Workspace, open_workspace
 
     ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace, read_only=True, create=False)
@@ -103,25 +144,43 @@ def load_pipeline(workspace, team: str | None = None, as_of=None, pipelines: dic
             present = [c for c in columns if c in ws.table(name).columns]
             return ws.table(name).select(*present).execute()
 
-        outcomes = read("outcomes", _OUTCOME_COLUMNS)
-        if outcomes is None or outcomes.empty:
-            raise ParameterError(
-                f"workspace {ws.path} has no outcomes yet",
-                hint="run: coordkit ingest FILE --as outcomes (and the stage history with --as outcome_stages)",
-            )
-        stages = read("outcome_stages", ("outcome_id", "stage", "entered_at", "stage_order", "pipeline"))
-        outputs = read("outputs", ("campaign", "channel"))
-        targets = read("targets", ("week", "metric", "team", "value"))
-        zone = ws.config.timezone
+        frames = {
+            "outcomes": read("outcomes", _OUTCOME_COLUMNS),
+            "outcome_stages": read("outcome_stages", _STAGE_COLUMNS),
+            "outputs": read("outputs", ("campaign", "channel")),
+            "targets": read("targets", ("week", "metric", "team", "value")),
+        }
+        return frames, ws.config.timezone, str(ws.path)
     finally:
         if ws is not workspace:
             ws.close()
+
+
+def load_pipeline(workspace, team: str | None = None, as_of=None, pipelines: dict | None = None) -> PipelineData:
+    """Read outcomes, outcome_stages, outputs (campaign channels) and targets from a workspace folder."""
+    frames = None
+    if isinstance(workspace, (str, Path)):
+        from coordkit.config import load_config
+
+        config = load_config(workspace)
+        frames = _read_embedded(workspace, config)
+        zone, where = config.timezone, str(workspace)
+    if frames is None:
+        frames, zone, where = _read_workspace(workspace)
+    outcomes, stages = frames["outcomes"], frames["outcome_stages"]
+    if outcomes is None or outcomes.empty:
+        raise ParameterError(
+            f"workspace {where} has no outcomes yet",
+            hint="run: coordkit ingest FILE --as outcomes (and the stage history with --as outcome_stages)",
+        )
     if stages is not None:
         stages["stage_order"] = pd.to_numeric(stages["stage_order"], errors="coerce").astype(float)
-    data = prepare_pipeline(outcomes, stages, outputs, targets, team=team, as_of=as_of, zone=zone, pipelines=pipelines)
+    data = prepare_pipeline(
+        outcomes, stages, frames["outputs"], frames["targets"], team=team, as_of=as_of, zone=zone, pipelines=pipelines
+    )
     if data.history.empty:
         raise ParameterError(
-            f"workspace {ws.path} has no stage history",
+            f"workspace {where} has no stage history",
             hint="ingest it: coordkit ingest stages.csv --as outcome_stages (or --preset salesforce-opportunity-history), "
             "or a HubSpot deals export with its 'Date entered' columns",
         )

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "coordkit.cli.explain_cmd",
     "coordkit.cli.notebooks_cmd",
     "coordkit.cli.campaigns_cmd",
+    "coordkit.cli.funnel_cmd",
 )
 
 EXIT_OK = 0
