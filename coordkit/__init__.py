@@ -36,6 +36,16 @@ _PUBLIC = {
     "render_review": "coordkit.report.review",
     "render_reviews": "coordkit.report.review",
     "checkin": "coordkit.present.widgets",
+    "load_pipeline": "coordkit.analysis.pipeline_data",
+    "compute_funnel": "coordkit.analysis.funnel",
+    "compute_time_in_stage": "coordkit.analysis.velocity",
+    "summarise_time_in_stage": "coordkit.analysis.velocity",
+    "find_stuck_deals": "coordkit.analysis.velocity",
+    "compute_pipeline_velocity": "coordkit.analysis.velocity",
+    "forecast_quarter": "coordkit.analysis.forecast",
+    "backtest_forecast": "coordkit.analysis.forecast",
+    "compute_pipeline_movement": "coordkit.analysis.pipeline_movement",
+    "show_pipeline_movement": "coordkit.present.pipeline_view",
 }
 
 __all__ = ["CoordkitError", "__version__", *_PUBLIC]

@@ -22,12 +22,11 @@ Method (``docs/pipeline.md``), for the rest of the calendar quarter after ``as_o
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
-from coordkit.analysis.pipeline_data import PipelineData, days_between
+from coordkit.analysis.narrative import format_amount
+from coordkit.analysis.pipeline_data import PipelineData, data_as_of, days_between
 
 __all__ = ["backtest_forecast", "forecast_quarter", "forecast_sentence"]
 
@@ -38,16 +37,6 @@ def _quarter(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
     day = (as_of - pd.Timedelta(seconds=1)).tz_convert("UTC")
     start = pd.Timestamp(year=day.year, month=3 * ((day.month - 1) // 3) + 1, day=1, tz="UTC")
     return start, start + pd.DateOffset(months=3)
-
-
-def _view_at(data: PipelineData, at: pd.Timestamp) -> PipelineData:
-    """The data as it stood at ``at``: later creations gone, later closes and stage moves not yet known."""
-    outcomes = data.outcomes[data.outcomes["created_at"] < at].copy()
-    later = outcomes["closed_at"] >= at
-    outcomes.loc[later, "closed_at"] = pd.NaT
-    outcomes.loc[later, "won"] = None
-    hist = data.history[data.history["outcome_id"].isin(outcomes["outcome_id"]) & (data.history["reached_at"] < at)]
-    return replace(data, outcomes=outcomes.reset_index(drop=True), history=hist, as_of=at)
 
 
 def _open_stage_at(history: pd.DataFrame, outcomes: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
@@ -194,16 +183,17 @@ def _quarter_target(targets: pd.DataFrame, metric: str, team: str, start, end) -
     return float(pd.to_numeric(rows["value"], errors="coerce").sum()) if len(rows) else np.nan
 
 
-def forecast_sentence(row: pd.Series, currency: str = "$") -> str:
+def forecast_sentence(row: pd.Series, currency: str = "USD") -> str:
     """'On current rates the quarter closes at $X (interval), Y % of target; closing the gap takes Z more ...'."""
+    money = lambda value: format_amount(value, currency)
     what = "won revenue" if row["metric"] == "won_revenue" else "pipeline created"
     text = (
-        f"On current rates {row['quarter']} closes at {currency}{row['expected']:,.0f} of {what} "
-        f"({row['level']:.0%} interval {currency}{row['lower']:,.0f} to {currency}{row['upper']:,.0f})"
+        f"On current rates {row['quarter']} closes at {money(row['expected'])} of {what} "
+        f"({row['level']:.0%} interval {money(row['lower'])} to {money(row['upper'])})"
     )
     if pd.isna(row["target"]):
         return text + "; no target set."
-    text += f", {row['share_of_target']:.0%} of the {currency}{row['target']:,.0f} target"
+    text += f", {row['share_of_target']:.0%} of the {money(row['target'])} target"
     if row["gap"] <= 0:
         return text + "; on track."
     if pd.isna(row["extra_opportunities_per_week"]):
@@ -228,7 +218,7 @@ def backtest_forecast(data: PipelineData, first_week: int = 26, every_weeks: int
         q_start, q_end = _quarter(at)
         if q_end > data.as_of:
             break
-        forecast = forecast_quarter(_view_at(data, at), **options)
+        forecast = forecast_quarter(data_as_of(data, at), **options)
         won = opps["won"].fillna(False).astype(bool) & (opps["closed_at"] >= q_start) & (opps["closed_at"] < q_end)
         realised = {
             "won_revenue": float(amount[won].sum()),

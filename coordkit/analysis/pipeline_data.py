@@ -6,7 +6,7 @@ tidy frames this returns, so notebooks can also build them by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,12 +14,17 @@ import pandas as pd
 
 from coordkit.errors import ParameterError, allowed_values_message
 from coordkit.model.stage_history import build_stage_history
+from coordkit.money import to_reporting_currency
 
-__all__ = ["PipelineData", "SEGMENT_COLUMNS", "load_pipeline", "prepare_pipeline"]
+__all__ = ["PipelineData", "SEGMENT_COLUMNS", "data_as_of", "load_pipeline", "prepare_pipeline"]
 
 #: what a funnel can be split by; `channel` is the channel of the sourced campaign's outputs
 SEGMENT_COLUMNS = ("team", "campaign", "channel")
-_OUTCOME_COLUMNS = ("outcome_id", "kind", "created_at", "amount", "stage", "closed_at", "won", "team", "campaign", "extras")
+_OUTCOME_COLUMNS = (
+    "outcome_id", "kind", "created_at", "amount", "currency", "stage", "closed_at", "won", "team", "campaign", "extras",
+    "_source_file", "_source_row",
+)
+_FX_COLUMNS = ("month", "currency", "rate", "to_currency")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class PipelineData:
     targets: pd.DataFrame
     as_of: pd.Timestamp
     warnings: list[str] = field(default_factory=list)
+    currency: str = "USD"
 
 
 def _campaign_channels(outputs: pd.DataFrame) -> pd.Series:
@@ -61,9 +67,21 @@ def prepare_pipeline(
     as_of=None,
     zone: str = "UTC",
     pipelines: dict | None = None,
+    fx_rates: pd.DataFrame | None = None,
+    currency: str = "USD",
 ) -> PipelineData:
-    """Build :class:`PipelineData` from plain frames (the workspace's tables, or your own)."""
+    """Build :class:`PipelineData` from plain frames (the workspace's tables, or your own).
+
+    Amounts in another currency are converted to ``currency`` with ``fx_rates``
+    (``coordkit.money.to_reporting_currency``); those without a rate are left out
+    of every money figure, with a warning, never added as they are.
+    """
     outcomes = outcomes.copy()
+    money_warnings = []
+    if "currency" in outcomes and outcomes["currency"].notna().any():
+        converted = to_reporting_currency(outcomes, fx_rates, currency)
+        outcomes["amount"] = converted.frame["amount_reporting"]
+        money_warnings = converted.warnings
     for column in ("team", "campaign"):
         if column not in outcomes:
             outcomes[column] = ""
@@ -82,13 +100,15 @@ def prepare_pipeline(
     history, warnings = build_stage_history(
         outcomes, None if stages is None else stages[stages["outcome_id"].isin(outcomes["outcome_id"])], zone, pipelines
     )
+    warnings = money_warnings + warnings
     without = int((~outcomes["outcome_id"].isin(history["outcome_id"]) & (outcomes["kind"] == "opportunity")).sum())
     if without:
         warnings.append(f"{without} opportunities have no stage history and are left out of the funnel")
-    outcomes = outcomes[outcomes["outcome_id"].isin(history["outcome_id"])].drop(columns=["extras"], errors="ignore")
+    outcomes = outcomes[outcomes["outcome_id"].isin(history["outcome_id"])]
+    outcomes = outcomes.drop(columns=["extras", "_source_file", "_source_row"], errors="ignore")
     as_of = default_as_of(outcomes, history) if as_of is None else utc_timestamp(as_of)
     targets = pd.DataFrame() if targets is None else targets.copy()
-    return PipelineData(outcomes.reset_index(drop=True), history, targets, as_of, warnings)
+    return PipelineData(outcomes.reset_index(drop=True), history, targets, as_of, warnings, currency)
 
 
 #: where the embedded store lives inside a workspace folder (as in coordkit.ingest.workspace;
@@ -126,12 +146,13 @@ def _read_embedded(folder, config) -> dict | None:
             "outcome_stages": read("outcome_stages", _STAGE_COLUMNS),
             "outputs": read("outputs", ("campaign", "channel")),
             "targets": read("targets", ("week", "metric", "team", "value")),
+            "fx_rates": read("fx_rates", _FX_COLUMNS),
         }
     finally:
         con.close()
 
 
-def _read_workspace(workspace) -> tuple[dict, str, str]:
+def _read_workspace(workspace) -> tuple[dict, object, str]:
     from coordkit.ingest.workspace import Workspace, open_workspace
 
     ws = workspace if isinstance(workspace, Workspace) else open_workspace(workspace, read_only=True, create=False)
@@ -149,8 +170,9 @@ def _read_workspace(workspace) -> tuple[dict, str, str]:
             "outcome_stages": read("outcome_stages", _STAGE_COLUMNS),
             "outputs": read("outputs", ("campaign", "channel")),
             "targets": read("targets", ("week", "metric", "team", "value")),
+            "fx_rates": read("fx_rates", _FX_COLUMNS),
         }
-        return frames, ws.config.timezone, str(ws.path)
+        return frames, ws.config, str(ws.path)
     finally:
         if ws is not workspace:
             ws.close()
@@ -164,9 +186,9 @@ def load_pipeline(workspace, team: str | None = None, as_of=None, pipelines: dic
 
         config = load_config(workspace)
         frames = _read_embedded(workspace, config)
-        zone, where = config.timezone, str(workspace)
+        where = str(workspace)
     if frames is None:
-        frames, zone, where = _read_workspace(workspace)
+        frames, config, where = _read_workspace(workspace)
     outcomes, stages = frames["outcomes"], frames["outcome_stages"]
     if outcomes is None or outcomes.empty:
         raise ParameterError(
@@ -176,7 +198,8 @@ def load_pipeline(workspace, team: str | None = None, as_of=None, pipelines: dic
     if stages is not None:
         stages["stage_order"] = pd.to_numeric(stages["stage_order"], errors="coerce").astype(float)
     data = prepare_pipeline(
-        outcomes, stages, frames["outputs"], frames["targets"], team=team, as_of=as_of, zone=zone, pipelines=pipelines
+        outcomes, stages, frames["outputs"], frames["targets"], team=team, as_of=as_of, zone=config.timezone,
+        pipelines=pipelines, fx_rates=frames["fx_rates"], currency=config.currency,
     )
     if data.history.empty:
         raise ParameterError(
@@ -185,6 +208,24 @@ def load_pipeline(workspace, team: str | None = None, as_of=None, pipelines: dic
             "or a HubSpot deals export with its 'Date entered' columns",
         )
     return data
+
+
+def data_as_of(data: PipelineData, at: pd.Timestamp) -> PipelineData:
+    """The data as it stood at ``at``: later creations gone, later closes and stage moves not yet known."""
+    outcomes = data.outcomes[data.outcomes["created_at"] < at].copy()
+    later = outcomes["closed_at"] >= at
+    outcomes.loc[later, "closed_at"] = pd.NaT
+    outcomes.loc[later, "won"] = None
+    hist = data.history[data.history["outcome_id"].isin(outcomes["outcome_id"]) & (data.history["reached_at"] < at)].copy()
+    future_close = ~(hist["closed_at"] < at)
+    hist.loc[future_close, "closed"] = ""
+    hist.loc[future_close, "closed_at"] = pd.NaT
+    hist.loc[~(hist["left_at"] < at), "left_at"] = pd.NaT
+    future_entry = ~(hist["entered_at"] < at)
+    hist.loc[future_entry, "entered_at"] = pd.NaT
+    hist["skipped"] = hist["entered_at"].isna()
+    hist["last_step"] = hist.groupby("outcome_id")["step"].transform("max")
+    return replace(data, outcomes=outcomes.reset_index(drop=True), history=hist.reset_index(drop=True), as_of=at)
 
 
 def period_start(stamps: pd.Series, grain: str) -> pd.Series:

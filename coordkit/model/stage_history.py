@@ -27,6 +27,9 @@ Rules (the same for every source):
    opportunity stages, the HubSpot lifecycle, the demo's pipeline, or
    ``pipelines`` passed by the caller); stages of an unknown pipeline are ordered
    by when outcomes typically first enter them, with a warning naming them.
+5. **Created in the first stage.** An outcome whose history has no entry into
+   its pipeline's first stage entered it at ``created_at`` (when that is not
+   after its first recorded entry): Salesforce's history lists changes only.
 """
 
 from __future__ import annotations
@@ -220,7 +223,35 @@ def build_stage_history(
     entries = _close_from_outcomes(entries, outcomes)
     orders, order_warnings = stage_order_of(entries, pipelines)
     warnings += order_warnings
-    return _paths(entries, orders), warnings
+    return _paths(_first_stage_at_creation(entries, outcomes, orders), orders), warnings
+
+
+def _first_stage_at_creation(entries: pd.DataFrame, outcomes: pd.DataFrame, orders: dict) -> pd.DataFrame:
+    """Rule 5: an outcome enters its pipeline's first stage when it is created, unless its history says when.
+
+    (Salesforce's history lists changes, so the stage an opportunity was created in has no row.)
+    """
+    if "created_at" not in outcomes or entries.empty:
+        return entries
+    first_stage = {p: order[0] for p, order in orders.items() if order}
+    has_first = entries[entries["stage"].to_numpy() == entries["pipeline"].map(first_stage).to_numpy()]["outcome_id"]
+    earliest = entries.groupby("outcome_id").agg(pipeline=("pipeline", "first"), earliest=("entered_at", "min"))
+    earliest = earliest[~earliest.index.isin(has_first)]
+    created = pd.to_datetime(outcomes.drop_duplicates("outcome_id").set_index("outcome_id")["created_at"], utc=True)
+    earliest["created_at"] = created.reindex(earliest.index)
+    add = earliest[earliest["created_at"].notna() & (earliest["created_at"] <= earliest["earliest"])]
+    if add.empty:
+        return entries
+    extra = pd.DataFrame(
+        {
+            "outcome_id": add.index.to_numpy(),
+            "stage": add["pipeline"].map(first_stage).to_numpy(),
+            "entered_at": add["created_at"].to_numpy(),
+            "stage_order": np.nan,
+            "pipeline": add["pipeline"].to_numpy(),
+        }
+    )
+    return pd.concat([entries, extra], ignore_index=True)
 
 
 def _close_from_outcomes(entries: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
