@@ -58,10 +58,10 @@ class WorkspaceConfig:
     #: lead_creation: 0.2, opportunity_creation: 0.3, closed_won: 0.2, other: 0.1}
     #: (checked where the model runs: coordkit.model.attribution.milestones)
     attribution_custom: dict = field(default_factory=dict)
-    #: dates further ahead than this many days get a warning (an open deal's expected close date is exempt)
-    future_horizon_days: int = 730
-    #: an .xlsx that unpacks beyond this many MB is refused (ZIP bombs, sheets too big for Excel anyway)
-    max_xlsx_unpacked_mb: float = 500.0
+    #: store contact ids as keyed hashes (HMAC with a secret kept in the workspace; coordkit.ingest.privacy)
+    hash_contact_ids: bool = False
+    #: the workspace's secret for those hashes, read by load_config (never written in coordkit.yaml)
+    contact_id_secret: str | None = field(default=None, repr=False)
     #: where the canonical tables live: empty for the embedded DuckDB store, else an Ibis
     #: backend URL (postgres://..., bigquery://project/dataset, duckdb:///file) or "pyspark"
     backend: str | None = None
@@ -118,10 +118,17 @@ def load_config(workspace: str | Path) -> WorkspaceConfig:
         if "currency" in data and data["currency"] != data["reporting_currency"]:
             raise WorkspaceError(f"{path}: reporting_currency and currency disagree; keep only reporting_currency")
         data["currency"] = data.pop("reporting_currency")
-    known_shown = known | {"reporting_currency"}
+    known_shown = (known - {"contact_id_secret"}) | {"reporting_currency"}
+    if "contact_id_secret" in data:
+        raise WorkspaceError(f"{path}: contact_id_secret is not a setting; the secret lives in .coordkit/ and is made by coordkit")
     unknown = sorted(set(data) - known)
     if unknown:
         raise WorkspaceError(
             f"{path}: unknown setting {unknown[0]!r}; allowed settings are {', '.join(sorted(known_shown))}"
         )
-    return WorkspaceConfig(**data)
+    config = WorkspaceConfig(**data)
+    if config.hash_contact_ids:
+        from coordkit.privacy import workspace_secret  # noqa: PLC0415 - only when hashing is on
+
+        config = config.replace(contact_id_secret=workspace_secret(workspace))
+    return config

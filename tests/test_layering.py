@@ -17,6 +17,7 @@ LAYERS = {
     "coordkit.config": 0,
     "coordkit.weeks": 0,
     "coordkit.money": 0,
+    "coordkit.privacy": 0,
     "coordkit._lazy_imports": 0,
     "coordkit._version": 0,
     "coordkit.packaged": 0,

@@ -69,6 +69,8 @@ class Prepared:
     warnings: list[str]
     #: canonical column -> source column added by a step (e.g. currency)
     extra_columns: dict
+    #: columns the steps added to the frame
+    created: list = dataclasses.field(default_factory=list)
 
 
 def check_steps(steps: list, origin: str) -> None:
@@ -131,6 +133,7 @@ def prepare_raw(
     The input frame is not changed.
     """
     frame = frame.copy()
+    original_columns = list(frame.columns)
     rows = list(rows)
     skipped: list[tuple[int, str]] = []
     warnings: list[str] = []
@@ -146,12 +149,13 @@ def prepare_raw(
         except SchemaError as exc:
             raise SchemaError(f"{file_name} {exc.message}".strip(), hint=exc.hint) from None
         skipped.extend(step_skipped)
+    created = [c for c in frame.columns if c not in set(original_columns)]
     frame, dropped = _drop_personal(frame, preset, explicit_personal)
     if dropped:
         warnings.append(
             "not stored (personal data, not needed by the data contract): " + ", ".join(repr(c) for c in dropped)
         )
-    return Prepared(frame.reset_index(drop=True), rows, skipped, warnings, extra_columns)
+    return Prepared(frame.reset_index(drop=True), rows, skipped, warnings, extra_columns, created)
 
 
 def _drop_personal(frame: pd.DataFrame, preset, explicit: set[str]) -> tuple[pd.DataFrame, list[str]]:

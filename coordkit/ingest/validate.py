@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,10 +27,11 @@ from coordkit.ingest import checks
 from coordkit.ingest.checks import CHANNEL_SYNONYMS, Batch, RejectedFile, normalise_channel
 from coordkit.ingest.mapping import canonical_text, expected_headers, extras, resolve_columns
 from coordkit.ingest.messages import Message, Problems, group_messages
-from coordkit.ingest.prepare import prepare_raw
+from coordkit.ingest.prepare import PERSONAL_HEADER, prepare_raw
 from coordkit.ingest.presets import Preset, load_preset
 from coordkit.ingest.readers import RawTable, read_raw
 from coordkit.ingest.recognise import preamble_of
+from coordkit.privacy import hash_contact_ids
 from coordkit.ingest.structure import Skipped
 
 __all__ = ["CHANNEL_SYNONYMS", "STAGES", "ReadResult", "RejectedFile", "failure_json", "normalise_channel", "read_table"]
@@ -134,6 +136,19 @@ def _typed_frame(batch: Batch) -> pd.DataFrame:
                          for c in batch.spec.column_names})
 
 
+def key_contact_ids(batch: Batch) -> Batch:
+    """With ``hash_contact_ids`` the store keeps keyed hashes of contact ids, never the CRM's ids."""
+    secret = batch.config.contact_id_secret
+    if not secret or "contact_id" not in batch.typed:
+        return batch
+    columns = [c for c in ("contact_id", "outcome_id") if c in batch.typed]
+    frame = pd.DataFrame({c: pd.Series(batch.typed[c]).reset_index(drop=True) for c in columns})
+    hashed = hash_contact_ids(frame, secret)
+    for column in columns:
+        batch.typed[column] = hashed[column]
+    return batch
+
+
 def derive_keys(batch: Batch) -> Batch:
     """Touchpoints without an id get a stable one from their content; spend keys are never NULL."""
     typed = batch.typed
@@ -209,6 +224,7 @@ STAGES = (
     ("warn about far-future dates", checks.warn_far_future),
     ("check required values", checks.check_required_values),
     ("check linking columns", checks.check_one_of),
+    ("key contact ids", key_contact_ids),
     ("derive keys", derive_keys),
     ("fill currencies", fill_currency),
     ("merge or reject duplicates", find_duplicates),
@@ -280,7 +296,8 @@ def read_table(
 
 def _prepare(raw: RawTable, preset: Preset, preamble: list[str], config: WorkspaceConfig):
     """Run the preset's prepare steps (coordkit.ingest.prepare); say which rows they left out."""
-    if not preset.prepare:
+    if not preset.prepare and not any(PERSONAL_HEADER.match(str(c).strip()) for c in raw.frame.columns) \
+            and not config.contact_id_secret:
         return raw, preset, []
     prepared = prepare_raw(raw.frame, raw.rows, preset, preamble, config.currency, raw.name)
     warnings = list(raw.warnings) + prepared.warnings
@@ -292,8 +309,27 @@ def _prepare(raw: RawTable, preset: Preset, preamble: list[str], config: Workspa
         warnings.append(f"{len(rows)} row(s) not read into {preset.table}: {reason} (rows {shown})")
     if prepared.extra_columns:
         preset = replace(preset, columns={**prepared.extra_columns, **preset.columns})
-    raw = replace(raw, frame=prepared.frame, rows=list(prepared.rows), warnings=warnings)
+    frame = prepared.frame
+    mapped = _mapped_headers(preset)
+    # helper columns the steps made but the preset does not map are not export data: no extras
+    unmapped = [c for c in prepared.created if c not in mapped]
+    if config.contact_id_secret:
+        # the CRM's contact ids must not survive in extras when the store keeps only their keys
+        unmapped += [c for c in frame.columns if re.search(r"contact.?ids?\b", str(c), re.IGNORECASE) and c not in mapped]
+    frame = frame.drop(columns=[c for c in dict.fromkeys(unmapped) if c in frame.columns])
+    raw = replace(raw, frame=frame, rows=list(prepared.rows), warnings=warnings)
     return raw, preset, list(prepared.skipped)
+
+
+def _mapped_headers(preset: Preset) -> set[str]:
+    headers: set[str] = set()
+    for rule in preset.columns.values():
+        if isinstance(rule, dict):
+            headers.update(rule.get("concat", []))
+        else:
+            headers.update(rule if isinstance(rule, list) else [rule])
+    headers.update(str(rule["from"]) for rule in preset.derive.values())
+    return headers
 
 
 def _drop_preset_rows(raw: RawTable, preset: Preset) -> RawTable:

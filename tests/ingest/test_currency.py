@@ -126,3 +126,30 @@ def test_a_bad_currency_code_rejects_its_row_naming_the_value(tmp_path):
     result = read_table(export, "outcomes", max_bad_share=1)
     assert list(result.accepted["currency"]) == ["USD"]
     assert "deals.csv row 3, column currency: 'Euro' is not a currency code" in result.rejected["reason"].iloc[0]
+
+
+def test_contact_ids_are_stored_as_keyed_hashes_that_still_join(tmp_path):
+    from coordkit.privacy import SECRET_FILE, contact_key
+
+    vendors = DEALS.parents[1]
+    ws_dir = tmp_path / "ws"
+    ws_dir.mkdir()
+    (ws_dir / "coordkit.yaml").write_text("hash_contact_ids: true\n", encoding="utf-8")
+    for name in ("hubspot/contacts-export.csv", "hubspot/deals-export.csv"):
+        assert main(["ingest", str(vendors / name), "--workspace", str(ws_dir), "--create"]) == 0
+    secret_path = ws_dir / ".coordkit" / SECRET_FILE
+    assert secret_path.stat().st_mode & 0o077 == 0  # owner only
+    secret = secret_path.read_text(encoding="utf-8").strip()
+    with DEALS.open(encoding="utf-8-sig", newline="") as handle:
+        deal_contacts = {c for r in csv.DictReader(handle) for c in r["Associated Contact IDs"].split(";") if c}
+    with open_workspace(ws_dir, read_only=True) as ws:
+        links = ws.table("outcome_contacts").to_pandas()
+        touches = ws.table("touchpoints").to_pandas()
+        outcomes = ws.table("outcomes").to_pandas()
+        extras = " ".join(outcomes["extras"].fillna(""))
+    assert not deal_contacts & set(outcomes["outcome_id"])  # leads are keyed by their contact's key
+    assert set(links["contact_id"]) == {contact_key(c, secret) for c in deal_contacts}
+    assert not any(c in set(links["contact_id"]) | set(touches["contact_id"]) for c in deal_contacts)
+    assert not any(c in extras for c in deal_contacts)
+    # the same person has the same key in every table: deals' contacts meet their touchpoints
+    assert set(links["contact_id"]) & set(touches["contact_id"])
