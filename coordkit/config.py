@@ -58,7 +58,11 @@ class WorkspaceConfig:
     #: lead_creation: 0.2, opportunity_creation: 0.3, closed_won: 0.2, other: 0.1}
     #: (checked where the model runs: coordkit.model.attribution.milestones)
     attribution_custom: dict = field(default_factory=dict)
-    #: store contact ids as keyed hashes (HMAC with a secret kept in the workspace; coordkit.ingest.privacy)
+    #: dates further ahead than this many days get a warning (an open deal's expected close date is exempt)
+    future_horizon_days: int = 730
+    #: an .xlsx that unpacks beyond this many MB is refused (ZIP bombs, sheets too big for Excel anyway)
+    max_xlsx_unpacked_mb: float = 500.0
+    #: store contact ids as keyed hashes (HMAC with a secret kept in the workspace; coordkit.privacy)
     hash_contact_ids: bool = False
     #: the workspace's secret for those hashes, read by load_config (never written in coordkit.yaml)
     contact_id_secret: str | None = field(default=None, repr=False)
