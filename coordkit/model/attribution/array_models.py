@@ -41,7 +41,7 @@ def _segment_sum(values: np.ndarray, arrays: TouchArrays) -> np.ndarray:
 
 
 def _rule(arrays: TouchArrays, model: str, half_life_hours: float) -> np.ndarray:
-    n = np.repeat(arrays.n_touches, arrays.n_touches)
+    n = arrays.touch_n
     pos = arrays.position
     if model == "first":
         return (pos == 0).astype(np.float64)
@@ -69,7 +69,7 @@ def _rule(arrays: TouchArrays, model: str, half_life_hours: float) -> np.ndarray
         return raw / np.repeat(_segment_sum(raw, arrays), arrays.n_touches)
     # w_shaped / u_shaped: milestone roles, with the event-file fallbacks of docs/attribution.md
     positions, weights, rest, equal_small = milestone_model_roles(model, arrays.n_touches, arrays.milestones)
-    weight = milestone_weights_numpy(pos, n, [np.repeat(p, arrays.n_touches) for p in positions], weights, rest)
+    weight = milestone_weights_numpy(pos, arrays.n_touches, positions, weights, rest)
     if equal_small is not None:
         small = np.repeat(equal_small, arrays.n_touches)
         weight = np.where(small, 1.0 / n.astype(np.float64), weight)
@@ -108,8 +108,14 @@ class MarkovPlan:
         if arrays.n_journeys == 0:
             raise AttributionError("no journeys to build a Markov chain from")
         code = _state_codes(arrays, order)
-        states, state = np.unique(code, return_inverse=True)
-        state = state.astype(np.int64) + 1  # 0 is (start)
+        space = (len(arrays.channels) + 1) ** order
+        if space <= 4_000_000:  # small state space: a presence table instead of sorting every touch
+            present = np.bincount(code, minlength=space) > 0
+            states = np.flatnonzero(present)
+            state = (np.cumsum(present) - 1)[code] + 1  # 0 is (start)
+        else:
+            states, state = np.unique(code, return_inverse=True)
+            state = state.astype(np.int64) + 1
         k = len(states) + 1
         last = arrays.starts + arrays.n_touches - 1
         not_last = np.ones(len(state), dtype=bool)

@@ -27,6 +27,7 @@ Layout (T touches, J journeys, touches of a journey contiguous and in order):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -53,15 +54,22 @@ class TouchArrays:
     def n_journeys(self) -> int:
         return len(self.starts)
 
-    @property
+    # computed once per journey set: every model reads them (cached_property writes the
+    # instance __dict__ directly, which a frozen dataclass allows)
+    @cached_property
     def journey(self) -> np.ndarray:
         """Journey index of every touch."""
         return np.repeat(np.arange(self.n_journeys), self.n_touches)
 
-    @property
+    @cached_property
     def position(self) -> np.ndarray:
         """0-based position of every touch in its journey."""
         return np.arange(len(self.channel)) - np.repeat(self.starts, self.n_touches)
+
+    @cached_property
+    def touch_n(self) -> np.ndarray:
+        """Journey length, repeated for every touch."""
+        return np.repeat(self.n_touches, self.n_touches)
 
     def subset(self, keep: np.ndarray) -> TouchArrays:
         """The journeys selected by the boolean or index array ``keep``, in that order."""

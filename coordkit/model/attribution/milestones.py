@@ -121,37 +121,44 @@ def milestone_model_roles(model: str, n_touches: np.ndarray, milestones: dict):
     )
 
 
-def _segment_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    return np.add.reduceat(values, starts) if len(values) else np.zeros(len(starts))
-
-
 def milestone_weights_numpy(
     position: np.ndarray,
-    n: np.ndarray,
+    n_touches: np.ndarray,
     role_positions: list,
     weights: list,
     rest: float,
     pending: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Touch weights under the milestone rule (module docstring); arrays are per touch.
+    """Touch weights under the milestone rule (module docstring).
 
-    Touches of a journey are contiguous and ``position`` restarts at 0 for each.
+    ``position`` is per touch (journeys contiguous, restarting at 0);
+    ``n_touches``, each array of ``role_positions`` (-1: no touch) and
+    ``pending`` are per journey. A journey's total is known in closed form
+    (each present role adds its weight once, the rest is added when some
+    touch plays no role), so no segment sums are needed.
     """
-    starts = np.flatnonzero(position == 0)
-    counts = np.diff(np.append(starts, len(position)))
+    n = n_touches.astype(np.int64)
+    roles = np.stack([np.asarray(p, dtype=np.int64) for p in role_positions]) if role_positions else np.zeros((0, len(n)), np.int64)
+    present = roles >= 0
+    # distinct touches playing a role, per journey
+    ordered = np.sort(np.where(present, roles, -1), axis=0)
+    distinct = ((ordered >= 0) & np.vstack([np.ones((1, len(n)), bool), ordered[1:] != ordered[:-1]])).sum(axis=0)
+    others = n - distinct
+    role_weights = np.asarray(weights, dtype=np.float64)[:, None]
+    total = (role_weights * present).sum(axis=0) + np.where(others > 0, rest, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.where(others > 0, rest / others, 0.0)
     role_weight = np.zeros(len(position))
     is_key = np.zeros(len(position), dtype=bool)
-    for where, weight in zip(role_positions, weights):
-        plays = position == where
+    for where, weight in zip(roles, weights):
+        plays = position == np.repeat(where, n)
         role_weight += np.where(plays, weight, 0.0)
         is_key |= plays
-    others = n - np.repeat(_segment_sum(is_key.astype(np.float64), starts), counts)
+    raw = np.where(is_key, role_weight, np.repeat(spread, n))
+    keep = 1.0 if pending is None else 1.0 - np.repeat(pending, n)
+    total_t = np.repeat(total, n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        raw = role_weight + np.where(~is_key & (others > 0), rest / others, 0.0)
-    total = np.repeat(_segment_sum(raw, starts), counts)
-    keep = 1.0 if pending is None else 1.0 - pending
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, raw / total, 1.0 / n.astype(np.float64)) * keep
+        return np.where(total_t > 0, raw / total_t, 1.0 / np.repeat(n, n).astype(np.float64)) * keep
 
 
 def milestone_weights_ibis(t: "ir.Table", role_columns: dict, weights: dict, rest: float, pending=None) -> "ir.Table":

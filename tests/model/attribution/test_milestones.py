@@ -264,7 +264,7 @@ def test_numpy_rule_equals_enumeration_of_role_placements(n):
     # touch never gets less than a touch that plays none, and two roles on one touch add up
     for lead, opp in itertools.product(range(n), repeat=2):
         pos = np.arange(n)
-        w = milestone_weights_numpy(pos, np.full(n, n), [np.zeros(n, int), np.full(n, lead), np.full(n, opp)],
+        w = milestone_weights_numpy(pos, np.array([n]), [np.array([0]), np.array([lead]), np.array([opp])],
                                     [0.3, 0.3, 0.3], 0.1)
         assert w.sum() == pytest.approx(1.0, abs=1e-12)
         keys = {0, lead, opp}
