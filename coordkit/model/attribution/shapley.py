@@ -36,14 +36,18 @@ than :data:`MAX_ORDERED_CHANNELS` distinct channels are refused.
 from __future__ import annotations
 
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-import ibis
-import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from coordkit.errors import AttributionError, ParameterError, allowed_values_message
-from coordkit.model.attribution.journeys import TOUCH_COLUMNS, require_columns
+
+if TYPE_CHECKING:  # pragma: no cover
+    import ibis.expr.types as ir
+
+# Ibis is imported inside the functions that build expressions: the array engine
+# (coordkit attribute) uses only shapley_shares, and Ibis costs about a second to import
 
 __all__ = [
     "ALLOCATIONS",
@@ -61,8 +65,12 @@ MAX_ORDERED_CHANNELS = 20
 _SEP = "\x1f"
 
 
-def journey_keys(touches: ir.Table, ordered: bool = False) -> ir.Table:
+def journey_keys(touches: "ir.Table", ordered: bool = False) -> "ir.Table":
     """One row per journey with its coalition ``key`` (channels joined by a separator)."""
+    import ibis
+
+    from coordkit.model.attribution.journeys import TOUCH_COLUMNS, require_columns
+
     require_columns(touches, TOUCH_COLUMNS, "touch table")
     if ordered:
         firsts = touches.group_by(["journey_id", "channel"]).aggregate(first=touches.position.min())
@@ -74,7 +82,7 @@ def journey_keys(touches: ir.Table, ordered: bool = False) -> ir.Table:
     return keys.select("journey_id", key=keys.members.sort().join(_SEP))
 
 
-def channel_sets(touches: ir.Table, ordered: bool = False) -> pd.DataFrame:
+def channel_sets(touches: "ir.Table", ordered: bool = False) -> pd.DataFrame:
     """Aggregate journeys to coalitions: ``key`` (tuple), conversions, value, non-conversions."""
     per_journey = touches.group_by("journey_id").aggregate(
         conversions=touches.conversions.max(),
@@ -171,9 +179,11 @@ def shapley_shares(sets: pd.DataFrame, ordered: bool = False, allocation: str = 
     return _unordered_shares(sets, allocation)
 
 
-def shapley_journey_weights(touches: ir.Table, shares: pd.DataFrame, ordered: bool = False) -> ir.Table:
+def shapley_journey_weights(touches: "ir.Table", shares: pd.DataFrame, ordered: bool = False) -> "ir.Table":
     """Return ``touches`` with ``weight``: the journey's Shapley share of the touch's
     channel, split equally over that channel's touches in the journey."""
+    import ibis
+
     lookup = ibis.memtable(
         pd.DataFrame(
             {
