@@ -8,7 +8,6 @@ names the file, the column and the value.
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 from coordkit.errors import ParameterError, ReadError
@@ -148,21 +147,14 @@ def _read_text_columns(path: Path) -> dict[str, list[str]]:
 
 
 def _write_columns(columns: dict[str, list], out: str) -> None:
-    import csv
+    from coordkit.present.safe_export import write_safe_rows
 
     names = list(columns)
     try:
-        with open(out, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(names)
-            for row in zip(*(columns[name] for name in names)):
-                writer.writerow(["" if _is_missing(value) else _neutralise_formula(value) for value in row])
+        # the one CSV writer: formula prefixes neutralised and line breaks quoted in every cell and header
+        write_safe_rows(names, zip(*(columns[name] for name in names)), out)
     except OSError as exc:
         raise ParameterError(f"cannot write {out}: {exc.strerror}") from None
-
-
-def _is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _write_frame(frame, out: str) -> None:
@@ -173,8 +165,3 @@ def _write_frame(frame, out: str) -> None:
     except OSError as exc:
         raise ParameterError(f"cannot write {out}: {exc.strerror}") from None
 
-
-def _neutralise_formula(value):
-    from coordkit.present.safe_export import neutralise_cell
-
-    return neutralise_cell(value)
