@@ -62,7 +62,7 @@ def _score(rows: list[list[str]], wanted: set[str]) -> int:
 def read_excel(path: Path, *, sheet, skip_rows: int, expected: list[str], max_unpacked_mb: float):
     from openpyxl import load_workbook
 
-    from coordkit.ingest.readers import CELL_FORMULA, _tabulate
+    from coordkit.ingest.readers import _tabulate
 
     _check_size(path, max_unpacked_mb)
     try:
@@ -105,7 +105,8 @@ def _choose_sheet(path: Path, book, names: list[str], expected: list[str]) -> st
         head = [[_text(v) for v in row] for row in book[name].iter_rows(max_row=HEADER_SEARCH_DEPTH, values_only=True)]
         scores[name] = _score(head, wanted)
     best = max(names, key=lambda n: scores[n])
-    if scores[best] == 0:
+    # one matching name is not enough: a pivot sheet shares "Deal Stage" with the data
+    if scores[best] < min(2, len(wanted)):
         raise ReadError(
             f"{path.name}: no sheet has the expected columns ({', '.join(repr(e) for e in expected[:6])}, ...); "
             f"the sheets are {', '.join(repr(n) for n in names)}",
@@ -115,6 +116,8 @@ def _choose_sheet(path: Path, book, names: list[str], expected: list[str]) -> st
 
 
 def _records(values_sheet, formula_sheet) -> list[list[str]]:
+    from coordkit.ingest.readers import CELL_FORMULA
+
     records = []
     for values, formulas in zip(values_sheet.iter_rows(values_only=True), formula_sheet.iter_rows(values_only=True)):
         record = []

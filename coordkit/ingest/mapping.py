@@ -16,6 +16,7 @@ import pandas as pd
 from coordkit.contract import Table
 from coordkit.errors import SchemaError
 from coordkit.ingest.headers import closest_header, column_letter, duplicate_headers, find_header, normalise_header
+from coordkit.ingest.messages import Message
 from coordkit.ingest.presets import Preset
 from coordkit.ingest.readers import CANDIDATE_DELIMITERS, RawTable
 
@@ -80,12 +81,12 @@ def _check_duplicates(raw: RawTable, used: list[str]) -> list[str]:
     used_normal = {normalise_header(u) for u in used}
     for first, later, name in duplicate_headers(cells):
         if normalise_header(name) in used_normal:
-            raise SchemaError(
-                f"{raw.name}: the header names {name!r} twice, in column {column_letter(first)} "
-                f"({cells[first]!r}) and column {column_letter(later)} ({cells[later]!r}); "
-                "coordkit cannot tell which one holds the data",
-                hint="rename or delete one of the two columns and export again",
-            )
+            text = (f"{raw.name}: the header names {name!r} twice, in column {column_letter(first)} "
+                    f"({cells[first]!r}) and column {column_letter(later)} ({cells[later]!r}); "
+                    "coordkit cannot tell which one holds the data")
+            error = SchemaError(text, hint="rename or delete one of the two columns and export again")
+            error.messages = [Message("error", raw.header_row, cells[later].strip(), cells[later], text)]
+            raise error
     del names
     return []
 
@@ -126,7 +127,10 @@ def _check_required(raw: RawTable, spec: Table, preset: Preset, mapping: dict) -
         hint += "; pass --preset NAME if this is a vendor export (coordkit presets lists them)"
     group = next((g for g in spec.one_of if column in g), None)
     what = f"missing column {column!r}" if group is None else "missing column " + " or ".join(repr(c) for c in group)
-    raise SchemaError(f"{raw.name}: {what}{where}", hint=hint)
+    text = f"{raw.name}: {what}{where}" + (f"; did you mean {close!r}?" if close else "")
+    error = SchemaError(text, hint=hint)
+    error.messages = [Message("error", raw.header_row, column, close, text)]
+    raise error
 
 
 def _missing_optional(raw: RawTable, spec: Table, preset: Preset, mapping: dict, used: list[str]) -> list[str]:

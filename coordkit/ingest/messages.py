@@ -59,8 +59,10 @@ class Problems:
     def add(self, index: int, column: str, value, text: str, key: str = "") -> None:
         row = int(self.rows[index])
         where = f"{self.file_name} row {row}" + (f", column {column}" if column else "")
+        # ``column`` may be a label such as "created_at ('Create Date')": the message names the field
+        field_name = column.split(" (", 1)[0] if column else None
         self.by_index.setdefault(index, []).append(
-            Message("error", row, column or None, shown_value(value), f"{where}: {text}", key or text)
+            Message("error", row, field_name, shown_value(value), f"{where}: {text}", key or text)
         )
 
     def add_many(self, mask, column: str, values: pd.Series, make_text, key: str) -> None:

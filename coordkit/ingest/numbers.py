@@ -160,9 +160,13 @@ def decide_locale(text: pd.Series) -> LocaleDecision:
     comma_decimal = fits["de"] | fits["fr"]
     only_dot = present & dot_decimal & ~comma_decimal
     only_comma = present & comma_decimal & ~dot_decimal
-    if only_dot.any() and only_comma.any():
+    dots, commas = int(only_dot.sum()), int(only_comma.sum())
+    if dots and commas and dots == commas:
         first_dot, first_comma = int(np.flatnonzero(only_dot)[0]), int(np.flatnonzero(only_comma)[0])
         return LocaleDecision(None, "conflict", {"dot": (first_dot, text.iloc[first_dot]), "comma": (first_comma, text.iloc[first_comma])})
+    # the column's own majority decides; the values written the other way are then rejected one by one
+    if dots and commas:
+        only_dot, only_comma = (only_dot, only_comma & False) if dots > commas else (only_dot & False, only_comma)
     if only_dot.any():
         # Swiss apostrophes are the only sign of ch
         return LocaleDecision("ch" if (fits["ch"] & ~fits["en"] & present).any() else "en", "values")

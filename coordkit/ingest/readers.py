@@ -220,12 +220,13 @@ def _split_records(path: Path, text: str, delimiter: str) -> tuple[list[list[str
 
 def _check_last_record_is_closed(path, text, records, spans, delimiter) -> None:
     first, last = spans[-1]
+    record_number = len(records)
     tail = "".join(_LINE_BREAK.split(text)[first - 1 :])
     try:
         list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as exc:
         if "unexpected end of data" in str(exc) or "EOF" in str(exc):
-            _reject_open_quote(path, first, last)
+            _reject_open_quote(path, first, last, record_number)
 
 
 def _check_glued_records(path, records, spans, delimiter) -> None:
@@ -235,22 +236,25 @@ def _check_glued_records(path, records, spans, delimiter) -> None:
     width = max(len(r) for r in records[:50])
     if width < 3:
         return
-    for record, (first, last) in zip(records, spans):
+    for number, (record, (first, last)) in enumerate(zip(records, spans), start=1):
         if last - first < 2:
             continue
         for cell in record:
             inner = _LINE_BREAK.split(cell)[1:]
             looks_like_records = sum(1 for line in inner if line.count(delimiter) >= width - 1)
             if looks_like_records >= 2:
-                _reject_open_quote(path, first, last)
+                _reject_open_quote(path, first, last, number)
 
 
-def _reject_open_quote(path: Path, first: int, last: int) -> None:
-    raise ReadError(
-        f"{path.name} line {first}: a double quote opens a value that runs to line {last}, "
-        f"swallowing {last - first} line(s) into one cell; nothing was read",
-        hint=f"fix the quote on line {first} (close it, or double it as \"\" inside a value) and export again",
-    )
+def _reject_open_quote(path: Path, first: int, last: int, record_number: int) -> None:
+    from coordkit.ingest.messages import Message
+
+    text = (f"{path.name} line {first}: a double quote opens a value that runs to line {last}, "
+            f"swallowing {last - first} line(s) into one cell; nothing was read")
+    error = ReadError(text, hint=f"fix the quote on line {first} (close it, or double it as \"\" inside a value) and export again")
+    error.messages = [Message("error", record_number, None, None, text)]
+    error.counts = {"read": 0, "skipped": 0, "lines": (first, last)}
+    raise error
 
 
 def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: int, expected: list[str]) -> RawTable:
@@ -276,7 +280,8 @@ def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: in
     if sep_match:
         skipped.append(Skipped(1, f"sep= line (the delimiter is {_DELIMITER_NAMES.get(sep_match.group(1), sep_match.group(1))})", first_line))
         start = 1
-    raw = _tabulate(path, records, list(range(1, len(records) + 1)), start + skip_rows, expected, delimiter, skipped)
+    # skip_rows counts the lines above the header from the top of the file, a sep= line included
+    raw = _tabulate(path, records, list(range(1, len(records) + 1)), max(start, skip_rows), expected, delimiter, skipped)
     raw.encoding, raw.delimiter, raw.warnings = used_encoding, delimiter, warnings + raw.warnings
     raw.lines_total = lines_total
     raw.spans = {row: spans[row - 1] for row in [*raw.rows, *(b[0] for b in raw.bad_records), *(s.row for s in raw.skipped)]}

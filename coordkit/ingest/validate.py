@@ -167,11 +167,21 @@ def derive_keys(batch: Batch) -> Batch:
 
 
 def fill_currency(batch: Batch) -> Batch:
-    """Every amount has a currency: an export that names none is in the reporting currency."""
-    if "currency" not in batch.typed or not batch.spec.money_columns:
+    """Every amount has a currency: the row's, else the one its cells or header name, else the reporting one.
+
+    Amounts in another currency than the workspace reports in get a warning: they are kept apart, never
+    added to the reporting currency's totals, until a rate for them is ingested.
+    """
+    money = [c for c in batch.spec.money_columns if c in batch.text]
+    if "currency" not in batch.spec.column_names or not money:
         return batch
-    given = pd.Series(batch.typed["currency"]).map(
+    size = len(batch.raw.frame)
+    current = batch.typed.get("currency", pd.Series([None] * size, dtype=object))
+    given = pd.Series(current).reset_index(drop=True).map(
         lambda v: None if v is None or pd.isna(v) or not str(v).strip() else str(v).strip().upper())
+    for column in money:
+        named = _currency_named_by(batch, column)
+        given = given.where(given.notna(), named)
     batch.problems.add_many(
         given.notna() & ~given.fillna("").str.fullmatch(r"[A-Z]{3}"), "currency", pd.Series(batch.typed["currency"]),
         lambda v: f"{v!r} is not a currency code; write an ISO 4217 code such as USD, EUR or GBP",
@@ -180,7 +190,29 @@ def fill_currency(batch: Batch) -> Batch:
     has_money = np.logical_or.reduce([pd.Series(batch.typed[c]).notna().to_numpy() for c in batch.spec.money_columns
                                       if c in batch.typed] or [np.zeros(len(given), bool)])
     batch.typed["currency"] = given.where(given.notna() | ~has_money, batch.config.currency)
+    foreign = pd.Series(has_money) & given.notna() & given.ne(batch.config.currency)
+    for code, rows in given[foreign].groupby(given[foreign]).groups.items():
+        column = next(c for c in money if pd.Series(batch.typed[c]).notna().any())
+        batch.warn(
+            f"{batch.raw.name}: {len(rows)} row(s) have {column} in {code}, the workspace reports in {batch.config.currency}: "
+            f"they are kept apart and never added to {batch.config.currency} totals until an fx rate for {code} is ingested",
+            row=batch.row_at(int(rows[0])), column=column, key=f"{column} in {code}, kept apart from {batch.config.currency}")
     return batch
+
+
+def _currency_named_by(batch: Batch, column: str) -> pd.Series:
+    """Per row, the currency a money cell names (``1.234,50 €``, ``USD 12``) or its header does (``Cost (EUR)``)."""
+    from coordkit.money import currency_in_text
+
+    source = batch.mapping.get(column)
+    header_code = currency_in_text(source) if isinstance(source, str) else None
+    text = batch.text[column].reset_index(drop=True)
+    named = pd.Series([header_code] * len(text), dtype=object)
+    marked = text.astype("string").str.contains(r"[A-Z€£₹₩]", regex=True).fillna(False).to_numpy()
+    if marked.any():
+        codes = {value: currency_in_text(value) for value in text[marked].unique()}
+        named[marked] = text[marked].map(codes).where(lambda c: c.notna(), header_code)
+    return named
 
 
 def find_duplicates(batch: Batch) -> Batch:
