@@ -35,12 +35,18 @@ MANIFEST = [
 ]
 COUNT_KEYS = ("read", "accepted", "rejected", "merged", "skipped")
 
-# Until the ingest work of issue #10 (--json, structure/number/date/header
-# stages) is on main, most entries fail: xfail, not strict, so the entries
-# that already pass show as XPASS. Remove once ingest has landed.
-PENDING_INGEST = pytest.mark.xfail(
-    strict=False, reason="issue #10 ingest stages and --json not on main yet"
-)
+# The Buffer file has one "Date" column with date and time; the buffer-posts preset reads
+# "Date" + "Time" (two columns, as Buffer's analytics export writes them). Which one is right is
+# for the presets/fixtures owners to settle; strict so it shows once they agree.
+KNOWN_MISMATCH = {"v04-buffer-posts-percent-rates.csv": "buffer-posts preset expects separate Date and Time columns"}
+
+
+def _params(entries):
+    return [
+        pytest.param(e, id=e["file"], marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISMATCH[e["file"]]))
+        if e["file"] in KNOWN_MISMATCH else pytest.param(e, id=e["file"])
+        for e in entries
+    ]
 
 
 def _ids(entries):
@@ -159,8 +165,7 @@ def _matches(expected: dict, message: dict) -> bool:
 
 
 @pytest.mark.slow
-@PENDING_INGEST
-@pytest.mark.parametrize("entry", MANIFEST, ids=_ids(MANIFEST))
+@pytest.mark.parametrize("entry", _params(MANIFEST))
 def test_corpus_cli(entry, tmp_path):
     code, result, output = _run_validate(entry, tmp_path)
     expect = entry["expect"]
@@ -200,8 +205,7 @@ def _read_in_process(entry):
     return read_table(CORPUS / entry["file"], entry["table"], entry["preset"], **read_options(args))
 
 
-@PENDING_INGEST
-@pytest.mark.parametrize("entry", VALUE_ENTRIES, ids=_ids(VALUE_ENTRIES))
+@pytest.mark.parametrize("entry", _params(VALUE_ENTRIES))
 def test_corpus_values(entry):
     accepted = _read_in_process(entry).accepted
     values = entry["expect"]["values"]
