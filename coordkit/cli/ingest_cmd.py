@@ -132,6 +132,22 @@ def _print_amounts_kept_apart(ws) -> None:
 
 
 def run_validate(args) -> int:
+    if not args.table and not args.preset:
+        # no flags: validate the download as every table its recognised export feeds
+        from coordkit.ingest.recognise import recognise
+
+        found = recognise(Path(args.path))
+        if not args.json:
+            print(found.describe())
+        code = 0
+        for preset in found.presets:
+            args.table, args.preset = preset.table, preset.name
+            code = max(code, _validate_one(args))
+        return code
+    return _validate_one(args)
+
+
+def _validate_one(args) -> int:
     from coordkit.ingest.validate import failure_json, read_table
 
     table = _table_for(args)

@@ -403,3 +403,13 @@ def test_docs_show_every_shipped_vendor_preset():
     text = (Path(__file__).resolve().parents[2] / "docs" / "presets.md").read_text(encoding="utf-8")
     for preset in list_presets():
         assert f"`{preset.name}`" in text, preset.name
+
+
+def test_validate_without_flags_checks_every_table_of_the_recognised_export(capsys):
+    assert main(["validate", str(VENDORS / "hubspot/contacts-export.csv")]) == 0
+    out = capsys.readouterr().out
+    leads = [r for r in hubspot_contacts() if r["Lifecycle Stage"] != "Subscriber"]
+    assert "recognised as hubspot-contacts" in out
+    assert f"-> outcomes (preset hubspot-contacts): {len(leads)} read, {len(leads)} accepted" in out
+    assert f"-> touchpoints (preset hubspot-contacts-first-touch): {len(hubspot_contacts())} read" in out
+    assert "not a lead: lifecycle stage Subscriber" in out
