@@ -99,3 +99,28 @@ def test_interval_coverage_within_three_points(model):
     # 300 samples x 4 channels; binomial s.e. of the pooled coverage is about 1 point
     result = interval_coverage(model, replications=300, resamples=300, truth_journeys=1_000_000, seed=11)
     assert abs(result["coverage"] - 0.9) <= 0.03, result
+
+
+def test_workspace_intervals_by_channel_and_roas_brute_force():
+    from coordkit.model.attribution.workspace_intervals import credit_intervals
+
+    rows = pd.DataFrame(
+        {
+            "outcome_id": ["A", "A", "B", "C", "C"],
+            "channel": ["email", "social", "email", "social", None],
+            "credit": [0.5, 0.5, 1.0, 0.25, 0.75],
+            "amount": [50.0, 50.0, 200.0, 10.0, 30.0],
+        }
+    )
+    cost = pd.DataFrame({"channel": ["email", "social"], "cost": [100.0, 0.0]})
+    result = credit_intervals(rows, "channel", resamples=400, seed=1, cost=cost).set_index("channel")
+    assert result.loc["email", "amount"] == 250.0 and result.loc["(none)", "amount"] == 30.0
+    assert result.loc["email", "roas"] == 2.5 and pd.isna(result.loc["social", "roas"])
+    # brute force: every equally likely resample of 3 outcomes (27 of them) gives email's
+    # amount distribution: the bounds lie inside its range, around the observed 250
+    per_outcome = {"A": 50.0, "B": 200.0, "C": 0.0}
+    import itertools
+
+    possible = sorted({sum(per_outcome[o] for o in draw) for draw in itertools.product("ABC", repeat=3)})
+    assert possible[0] <= result.loc["email", "amount_low"] < 250.0 < result.loc["email", "amount_high"] <= possible[-1]
+    assert result.loc["email", "roas_high"] == result.loc["email", "amount_high"] / 100.0

@@ -1,0 +1,84 @@
+"""Intervals on workspace credit (channel, campaign, ROAS): a bootstrap over outcomes.
+
+``credit_intervals`` takes the rows of :func:`.outcomes.attribute_outcomes`
+(one per outcome and output / channel / campaign) and resamples *outcomes*
+with replacement: each replicate sums the credit and amount of the drawn
+outcomes per group. The per-outcome split is held fixed, so for rule and
+milestone models the interval is the full sampling uncertainty; for Markov
+and Shapley (whose split is itself fitted on the journeys) it leaves out the
+refit and is narrower than the journey-file bootstrap of
+:mod:`.intervals`, which refits. ROAS is attributed amount / cost with the
+cost taken as known, so its bounds are the amount's bounds over the cost.
+
+This is the function the review and check-in tables call
+(``credit_intervals(rows, by="channel", cost=spend)``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from coordkit.errors import ParameterError
+from coordkit.model.attribution.intervals import DEFAULT_RESAMPLES, percentile_interval
+
+__all__ = ["credit_intervals"]
+
+
+def credit_intervals(
+    credit: pd.DataFrame,
+    by: str | list[str] = "channel",
+    *,
+    level: float = 0.9,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    cost: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Credit and amount per group with percentile intervals from a bootstrap over outcomes.
+
+    ``credit`` has ``outcome_id``, ``credit``, ``amount`` and the ``by``
+    columns. ``cost`` (optional) has the ``by`` columns and ``cost``; then
+    ``roas``, ``roas_low``, ``roas_high`` are added (empty where cost is 0 or
+    missing). Returns one row per group: the ``by`` columns, ``outcomes``
+    (credited outcomes: the sum of credit), ``outcomes_low/high``,
+    ``amount``, ``amount_low/high``.
+
+    >>> # credit_intervals(attribute_outcomes(tp, oc, out, "w_shaped"), by=["channel", "campaign"])
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in ("outcome_id", "credit", "amount", *by) if c not in credit.columns]
+    if missing:
+        raise ParameterError(f"credit_intervals: the credit rows have no column(s) {missing}; "
+                             "pass the result of attribute_outcomes")
+    if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 20:
+        raise ParameterError(f"resamples must be a whole number of at least 20; got {resamples!r}")
+    rows = credit.copy()
+    for column in by:  # missing labels are a group of their own, not dropped
+        rows[column] = rows[column].astype("object").where(rows[column].notna(), "(none)")
+    groups = rows[by].drop_duplicates().sort_values(by, kind="stable").reset_index(drop=True)
+    group_index = pd.MultiIndex.from_frame(groups)
+    outcome_codes, outcomes = pd.factorize(rows["outcome_id"], sort=True)
+    group_codes = group_index.get_indexer(pd.MultiIndex.from_frame(rows[by]))
+    shape = (len(outcomes), len(groups))
+    credit_matrix = np.zeros(shape)
+    amount_matrix = np.zeros(shape)
+    np.add.at(credit_matrix, (outcome_codes, group_codes), rows["credit"].to_numpy(dtype="float64"))
+    np.add.at(amount_matrix, (outcome_codes, group_codes), rows["amount"].to_numpy(dtype="float64"))
+    rng = np.random.default_rng(seed)
+    n = len(outcomes)
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float64) if n else np.zeros((resamples, 0))
+    reps_credit, reps_amount = counts @ credit_matrix, counts @ amount_matrix
+    result = groups.copy()
+    result["outcomes"] = credit_matrix.sum(axis=0)
+    result["outcomes_low"], result["outcomes_high"] = percentile_interval(reps_credit, level)
+    result["amount"] = amount_matrix.sum(axis=0)
+    result["amount_low"], result["amount_high"] = percentile_interval(reps_amount, level)
+    if cost is not None:
+        if "cost" not in cost.columns or any(c not in cost.columns for c in by):
+            raise ParameterError(f"credit_intervals: cost needs columns {by + ['cost']}; it has {list(cost.columns)}")
+        spend = cost.groupby(by, dropna=False)["cost"].sum().reset_index()
+        result = result.merge(spend, on=by, how="left")
+        positive = result["cost"] > 0
+        for name in ("", "_low", "_high"):
+            result[f"roas{name}"] = (result[f"amount{name}"] / result["cost"]).where(positive)
+    return result
