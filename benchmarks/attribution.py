@@ -69,9 +69,10 @@ def _arrays(source: str, models: list[str]) -> dict:
     con = connect()
     timings = {"imports": time.perf_counter() - t0, "data": 0.0}
     if source not in ("events", "paths"):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         con.execute(_synthetic_sql(int(float(source))))
         timings["data"] = time.perf_counter() - start
+        timings["data_cpu"] = time.process_time() - cpu
     start = time.perf_counter()
     if source == "events":
         arrays = read_event_arrays(SHARED / "events_si05.csv")
@@ -101,11 +102,13 @@ def _ours(source: str, models: list[str]) -> dict:
     con = ibis.duckdb.connect()
     imports = time.perf_counter() - t0
     data = 0.0
+    data_cpu = 0.0
     if source not in ("events", "paths"):
         # generating the synthetic table is not attribution work: timed apart, not in 'total'
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         events = _synthetic(con, int(float(source)))
         data = time.perf_counter() - start
+        data_cpu = time.process_time() - cpu
     start = time.perf_counter()
     if source == "events":
         touches = journeys_from_events(ibis.memtable(read_events(SHARED / "events_si05.csv")))
@@ -115,7 +118,7 @@ def _ours(source: str, models: list[str]) -> dict:
         touches = journeys_from_events(events)
     if source != "paths":  # path tables are tiny; caching a memtable of arrays fails on DuckDB
         touches = touches.cache()
-    timings = {"imports": imports, "data": data, "journeys": time.perf_counter() - start}
+    timings = {"imports": imports, "data": data, "data_cpu": data_cpu, "journeys": time.perf_counter() - start}
     for model in models:
         if model == "u_shaped":
             continue  # the Ibis engine has it too; kept out so old figures stay comparable
@@ -169,22 +172,27 @@ def _child(tool: str, source: str, models: list[str]) -> None:
     timings = {"coordkit": _arrays, "coordkit-ibis": _ours, "mam": _peer}[tool](source, models)
     timings["total"] = time.perf_counter() - start - timings.get("data", 0.0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024  # KiB -> GiB
-    print(json.dumps({"timings": timings, "peak_gb": peak}))
+    print(json.dumps({"timings": timings, "peak_gb": peak, "data_cpu": timings.pop("data_cpu", 0.0)}))
 
 
 def _measure(tool, source, models, timeout) -> dict | None:
     cmd = [sys.executable, __file__, "--child", tool, source, ",".join(models)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timeout after {timeout}s"}
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds (user + system, all threads) hardly depend on how busy the shared machine is
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
     result = json.loads(done.stdout.strip().splitlines()[-1])
     # the process's whole life, interpreter start-up included, minus generating synthetic data
     result["wall"] = wall - result["timings"].get("data", 0.0)
+    result["cpu"] = cpu - result.get("data_cpu", 0.0)
     return result
 
 
@@ -223,13 +231,14 @@ def main() -> None:
     print("seconds per step; 'wall' = the whole process seen from outside (start-up included), "
           "'total' = inside it; peak RSS per process")
     names = ["imports", "journeys", *models]
-    print(f"{'data':>8} {'tool':>13} {'peak GB':>8} {'wall s':>7} {'total s':>8}  " + " ".join(f"{m:>10}" for m in names))
+    print(f"{'data':>8} {'tool':>13} {'peak GB':>8} {'wall s':>7} {'cpu s':>7} {'total s':>8}  "
+          + " ".join(f"{m:>10}" for m in names))
     for source in sources:
         synthetic = source not in ("events", "paths")
         tools = ["coordkit"] + ([] if args.no_ibis else ["coordkit-ibis"])
         if not args.no_peers and not (synthetic and float(source) > args.peer_max):
             tools.append("mam")
-        walls = {}
+        walls, cpus = {}, {}
         for tool in tools:
             result = _measure(tool, source, models, args.timeout)
             if result and "error" in result:
@@ -239,18 +248,21 @@ def main() -> None:
                 continue
             t = result["timings"]
             walls[tool] = result["wall"]
+            cpus[tool] = result["cpu"]
             cells = " ".join(f"{t[m]:10.3f}" if m in t else f"{'-':>10}" for m in names)
-            print(f"{source:>8} {tool:>13} {result['peak_gb']:8.2f} {result['wall']:7.2f} {t['total']:8.2f}  {cells}",
-                  flush=True)
+            print(f"{source:>8} {tool:>13} {result['peak_gb']:8.2f} {result['wall']:7.2f} {result['cpu']:7.2f} "
+                  f"{t['total']:8.2f}  {cells}", flush=True)
         if "mam" in walls and "coordkit" in walls:
-            print(f"{source:>8} coordkit is {walls['mam'] / walls['coordkit']:.1f}x faster than mam (wall)")
+            print(f"{source:>8} coordkit is {walls['mam'] / walls['coordkit']:.1f}x faster than mam in wall time, "
+                  f"{cpus['mam'] / cpus['coordkit']:.1f}x in CPU time")
         if "markov" in models and source != "paths":
             goal = [m for m in models if m in RULES or m == "markov"]
             result = _measure("coordkit", source, goal, args.timeout)
             if result and "error" not in result:
                 t = result["timings"]
                 slowest = max(goal, key=lambda m: t.get(m, 0.0))
-                print(f"{source:>8} goal: all rule models + markov in one process {result['wall']:.2f} s wall "
+                print(f"{source:>8} goal: all rule models + markov in one process {result['wall']:.2f} s wall, "
+                      f"{result['cpu']:.2f} s CPU "
                       f"(start-up included; {t['imports']:.2f} s imports, journeys {t['journeys']:.3f} s, slowest "
                       f"model {slowest} {t[slowest]:.3f} s), {result['peak_gb']:.2f} GB peak", flush=True)
         if source == "events":
