@@ -300,3 +300,65 @@ def test_google_ads_totals_in_another_column_are_still_dropped(tmp_path):
     skipped = result.skipped_rows + [(s.row, s.reason) for s in result.skipped if s.row == 8]
     assert [row for row, _ in skipped] == [8] and "totals line" in skipped[0][1]
     assert _row(result, "output_id", "20123456784:2026-03-02")["channel"] == "paid_search"
+
+
+# --- recognition and prepare steps of a user's own presets ------------------------
+
+
+def _preset(tmp_path, name: str, text: str):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_preset(str(path))
+
+
+def test_two_presets_fitting_equally_are_named_and_none_is_picked(tmp_path):
+    from coordkit.ingest.recognise import RecognitionError, recognise
+
+    body = "table: outcomes\nfingerprint: {header: [Deal, Opened]}\ncolumns: {outcome_id: Deal, created_at: Opened}\nconstants: {kind: deal}\n"
+    a, b = _preset(tmp_path, "crm-a", "name: crm-a\n" + body), _preset(tmp_path, "crm-b", "name: crm-b\n" + body)
+    export = tmp_path / "deals.csv"
+    export.write_text("Deal,Opened\nD1,2026-03-02\n", encoding="utf-8")
+    with pytest.raises(RecognitionError, match="fits several exports equally well: crm-a, crm-b") as caught:
+        recognise(export, [a, b])
+    assert "--preset" in caught.value.hint
+    # a more specific fingerprint wins over a looser one
+    c = _preset(tmp_path, "crm-c", "name: crm-c\n" + body.replace("[Deal, Opened]", "[Deal, Opened, Owner]"))
+    export.write_text("Title line\nDeal,Opened,Owner\nD1,2026-03-02,Ana\n", encoding="utf-8")
+    found = recognise(export, [a, c])
+    assert [p.name for p in found.presets] == ["crm-c"]
+    assert found.presets[0].read["skip_rows"] == 1  # the title line above the header
+    result = read_table(export, "outcomes", found.presets[0])
+    assert result.accepted["outcome_id"].tolist() == ["D1"]
+
+
+@pytest.mark.parametrize(
+    "prepare, message",
+    [
+        ("[{shuffle: {column: A}}]", r"prepare step 1: step must be one of .*; got 'shuffle'"),
+        ("[{keep_rows: {column: A, colour: red}}]", r"prepare step 1 \(keep_rows\): option must be one of .*; got 'colour'"),
+        ("{keep_rows: {column: A}}", r"'prepare' must be a list of steps"),
+    ],
+)
+def test_a_bad_prepare_step_is_named(tmp_path, prepare, message):
+    from coordkit.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=message):
+        _preset(tmp_path, "bad", f"name: bad\ntable: outcomes\ncolumns: {{outcome_id: A}}\nprepare: {prepare}\n")
+
+
+def test_keep_rows_and_explode_account_for_every_line(tmp_path):
+    preset = _preset(tmp_path, "links", """
+name: links
+table: outcome_contacts
+prepare:
+  - keep_rows: {column: Contacts, not_empty: true, reason: "no contact"}
+  - explode: {column: Contacts, sep: ";"}
+columns: {outcome_id: Deal, contact_id: Contacts}
+""")
+    export = tmp_path / "deals.csv"
+    export.write_text("Deal,Contacts\nD1,c1;c2; c3\nD2,\nD3,c1\n", encoding="utf-8")
+    result = read_table(export, "outcome_contacts", preset)
+    pairs = sorted(zip(result.accepted["outcome_id"], result.accepted["contact_id"]))
+    assert pairs == [("D1", "c1"), ("D1", "c2"), ("D1", "c3"), ("D3", "c1")]
+    assert sorted(set(result.accepted["_source_row"])) == [2, 4]  # each link keeps its source row
+    assert result.skipped_rows == [(3, "no contact")]
