@@ -111,11 +111,11 @@ class ReviewContext:
 
     @staticmethod
     def _attribute(ws: "Workspace", model: str) -> pd.DataFrame:
-        from coordkit.model.attribution.outcomes import attribute_outcomes
+        # through the deals' contacts (outcome_contacts), campaigns canonical (docs/campaigns.md)
+        from coordkit.model.campaigns_attribution import attribute_workspace
 
-        return attribute_outcomes(
-            ws.table("touchpoints"), ws.table("outcomes"), ws.table("outputs"), model,
-            lookback_days=ws.config.lookback_days, week_of=lambda s: week_of(s, ws.config),
+        return attribute_workspace(
+            ws, model, lookback_days=ws.config.lookback_days, week_of=lambda s: week_of(s, ws.config),
         )
 
 
@@ -236,6 +236,7 @@ def _touch_counts(ws: "Workspace") -> pd.DataFrame:
 
 
 def _linking_summary(ws: "Workspace", touches) -> dict:
+    from coordkit.model.campaigns_coverage import campaign_coverage
     from coordkit.model.link import link_touchpoints, linking_report
 
     linked = link_touchpoints(touches, ws.table("outputs"))
@@ -246,6 +247,7 @@ def _linking_summary(ws: "Workspace", touches) -> dict:
         "unlinked": int(round(report.touchpoints * (1 - report.linked_share))),
         "top_unlinked": report.top_unlinked.to_dict("records"),
         "suggested_aliases": report.suggested_aliases.to_dict("records"),
+        "campaign_notes": campaign_coverage(ws).lines(),
     }
 
 
@@ -581,6 +583,7 @@ def _data_quality(context: ReviewContext, facts: pd.DataFrame, week: dt.date):
         f"{linking['share_linked']:.1%} of {linking['touchpoints']:,} touchpoints link to a known output; "
         f"{linking['unlinked']:,} are unlinked and earn no output credit."
     )
+    notes.extend(linking.get("campaign_notes", []))
     failed = log[log["status"] != "ok"]
     if not failed.empty:
         notes.append(f"{len(failed)} ingest(s) failed; see `coordkit status` for the reasons.")

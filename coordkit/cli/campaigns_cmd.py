@@ -31,6 +31,9 @@ def register(subparsers) -> None:
     apply.add_argument("file", metavar="CSV", help="the edited file from `coordkit campaigns suggest`")
     add_workspace_option(apply)
     apply.set_defaults(handler=run_apply)
+    coverage = actions.add_parser("coverage", help="share of outputs, spend, touchpoints and pipeline linked to a campaign")
+    add_workspace_option(coverage)
+    coverage.set_defaults(handler=lambda args: print_campaign_coverage(args.workspace) or 0)
     parser.set_defaults(handler=lambda args: _help(parser))
 
 
@@ -71,3 +74,12 @@ def run_apply(args) -> int:
     print(f"{decided['label'].nunique()} labels in {decided['campaign'].nunique()} campaigns stored in {path} "
           "(keep it under version control); every table now reads canonical campaigns")
     return 0
+
+
+def print_campaign_coverage(workspace) -> None:
+    """The campaign lines of ``coordkit status`` (also ``coordkit campaigns coverage``)."""
+    from coordkit.model.campaigns_coverage import campaign_coverage
+
+    print("campaigns:")
+    for line in campaign_coverage(workspace).lines():
+        print(f"  {line}")

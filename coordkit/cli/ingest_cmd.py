@@ -203,6 +203,9 @@ def run_status(args) -> int:
         print("rows read {rows_read} = accepted {accepted} + rejected {rejected} + merged duplicates {merged_duplicates} (all ingests)".format(**totals.astype(int).to_dict()))
     for warning in kept_apart:
         print(f"warning: {warning}")
+    from coordkit.cli.campaigns_cmd import print_campaign_coverage
+
+    print_campaign_coverage(args.workspace)
     if args.rejected and not rejected.empty:
         for reason in rejected["reason"]:
             print(f"  rejected: {reason}")

@@ -1,0 +1,102 @@
+"""Campaign coverage and the review of Tallybook, checked against recounts of the raw downloads."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from coordkit.cli import main
+from tests.company.conftest import DOWNLOADS, truth_of
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def applied(company_workspace, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("coverage") / "ws"
+    shutil.copytree(company_workspace, folder)
+    out = folder.parent / "campaigns.csv"
+    assert main(["campaigns", "suggest", "--workspace", str(folder), "--out", str(out)]) == 0
+    assert main(["campaigns", "apply", str(out), "--workspace", str(folder)]) == 0
+    return folder
+
+
+def _rows(name, encoding="utf-8", skip=0):
+    with (DOWNLOADS / name).open(encoding=encoding, newline="") as handle:
+        for _ in range(skip):
+            next(handle)
+        yield from csv.DictReader(handle)
+
+
+def _output_labels():
+    """Every output's campaign label, read from the raw files with the csv module."""
+    for row in _rows("Campaign report.csv", skip=2):
+        if not row["Week"].startswith("Total"):
+            yield row["Campaign"], float(row["Cost"].replace(",", ""))
+    for row in _rows("Tallybook-Campaigns-Jun-1-2026-Oct-25-2026.csv", encoding="utf-8-sig"):
+        if row["Campaign name"]:
+            yield row["Campaign name"], float(row["Amount spent (USD)"])
+    for row in _rows("hootsuite_post_performance.csv"):
+        utm = parse_qs(urlparse(row["Link URL"]).query).get("utm_campaign", [""])[0]
+        yield row["Tags"] or utm or "(untagged)", None
+    for row in _rows("buffer-posts-export.csv"):
+        yield row["Tags"], None
+    for row in _rows("campaigns.csv"):
+        yield row["Title"], None
+
+
+def test_output_and_spend_shares_equal_a_recount_of_the_downloads(applied):
+    from coordkit.model.campaigns_coverage import campaign_coverage
+
+    labels = list(_output_labels())
+    linked = [(label, cost) for label, cost in labels if truth_of(label) != ""]
+    shares = campaign_coverage(applied).shares.set_index("measure")
+    assert shares.loc["outputs", "total"] == len(labels)
+    assert shares.loc["outputs", "linked"] == len(linked)
+    assert shares.loc["spend", "total"] == pytest.approx(sum(c for _, c in labels if c))
+    assert shares.loc["spend", "linked"] == pytest.approx(sum(c for _, c in linked if c))
+    assert shares.loc["spend", "currency"] == "USD"
+
+
+def test_pipeline_share_equals_a_recount_of_the_crm_files(applied):
+    from coordkit.model.campaigns_coverage import campaign_coverage
+
+    total = linked = 0.0
+    for row in _rows("hubspot-crm-exports-all-deals-2026-10-27.csv", encoding="utf-8-sig"):
+        amount = float(row["Amount"].replace(",", ""))
+        total += amount
+        linked += amount if row["Original Source Data 2"] and truth_of(row["Original Source Data 2"]) else 0.0
+    for row in _rows("report1761571200000.csv"):
+        if row.get("Opportunity ID"):
+            amount = float(row["Amount"].replace(",", ""))
+            total += amount
+            linked += amount if row["Primary Campaign Source"] else 0.0
+    shares = campaign_coverage(applied).shares.set_index("measure")
+    assert shares.loc["pipeline", "total"] == pytest.approx(total)
+    assert shares.loc["pipeline", "linked"] == pytest.approx(linked)
+
+
+def test_status_names_the_largest_unlinked_labels(applied, capsys):
+    assert main(["status", "--workspace", str(applied)]) == 0
+    text = capsys.readouterr().out
+    assert "of outputs linked to a campaign" in text
+    assert "'TB_Retargeting_Video'" in text
+    assert "0 new since the map was applied" in text
+
+
+def test_review_links_outputs_to_outcomes_by_canonical_campaign(applied):
+    from coordkit.analysis.review import compute_weekly_review
+
+    review = compute_weekly_review(applied, week="2026-10-19", model="linear")
+    campaigns = review.attributed_by_campaign
+    assert campaigns["pipeline_13w"].sum() > 0
+    credited = set(campaigns.loc[campaigns["pipeline_13w"] > 0, "campaign"])
+    # every credited campaign is a decided canonical campaign, not one tool's spelling
+    mapping = (applied / "campaign-map.csv").read_text(encoding="utf-8")
+    assert all(c in mapping for c in credited)
+    assert not set(review.activity_without_outcome["campaign"]) & credited
+    notes = " ".join(review.quality_notes)
+    assert "of pipeline (USD) linked to a campaign" in notes
