@@ -148,8 +148,17 @@ class Workspace:
             except (duckdb.IOException, duckdb.Error) as exc:
                 text = str(exc)
                 if "lock" not in text.lower():
+                    if "Permission denied" in text or "Read-only file system" in text:
+                        raise WorkspaceError(
+                            f"{self.db_path}: no permission to open the workspace store ({text.splitlines()[0]})",
+                            hint="ask for write access to the folder, or use a read-only command (status, review); "
+                            "never move or delete the store: check-in notes live only there") from None
+                    # never suggest a step that loses the check-in notes, which live only in the store
                     raise WorkspaceError(f"{self.db_path}: cannot open the workspace store ({text.splitlines()[0]})",
-                                         hint="if the file is damaged, move it away and ingest the exports again") from None
+                                         hint="keep the .coordkit folder as it is (check-in notes live only in its store) "
+                                         "and copy it somewhere safe; if `coordkit checkins export FILE` can still read "
+                                         "them, export them, rebuild the store from the exports and "
+                                         "`coordkit checkins import FILE`") from None
                 if time.monotonic() > deadline:
                     raise WorkspaceLockedError(
                         f"workspace {self.path} is in use by another process (it holds {self.db_path}; "
