@@ -21,6 +21,7 @@ LAYERS = {
     "coordkit._lazy_imports": 0,
     "coordkit._version": 0,
     "coordkit.packaged": 0,
+    "coordkit.safe_text": 0,
     "coordkit.ingest": 1,
     "coordkit.model": 2,
     "coordkit.analysis": 3,

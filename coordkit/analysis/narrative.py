@@ -15,6 +15,7 @@ import pandas as pd
 
 from coordkit.analysis.drivers import REMAINDER_LABEL
 from coordkit.errors import ParameterError
+from coordkit.safe_text import plain_name
 
 __all__ = ["describe_change", "escape_markdown", "format_amount", "format_change"]
 
@@ -31,8 +32,9 @@ def escape_markdown(text: object) -> str:
     >>> escape_markdown("<b>*launch*</b>")
     '&lt;b&gt;\\\\*launch\\\\*&lt;/b&gt;'
     """
+    # one line, no bidi controls, no clickable link (coordkit.safe_text): names go to chat summaries
     # "&" only matters when it would start an entity such as "&lt;"; " & " in labels stays readable
-    html_safe = _ENTITY_START.sub("&amp;", str(text)).replace("<", "&lt;").replace(">", "&gt;")
+    html_safe = _ENTITY_START.sub("&amp;", plain_name(text)).replace("<", "&lt;").replace(">", "&gt;")
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", html_safe)
     return "\\" + escaped if escaped[:1] in ("-", "+") else escaped
 
