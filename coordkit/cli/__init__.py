@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "coordkit.cli.explain_cmd",
     "coordkit.cli.notebooks_cmd",
     "coordkit.cli.checkins_cmd",
+    "coordkit.cli.forget_cmd",
     "coordkit.cli.campaigns_cmd",
     "coordkit.cli.funnel_cmd",
 )
