@@ -21,7 +21,7 @@ from coordkit.errors import ReportError
 __all__ = ["NOTEBOOKS", "notebook_file", "template_dir"]
 
 #: the notebooks coordkit ships, in the order ``coordkit notebooks`` lists them
-NOTEBOOKS = ("weekly_review.ipynb", "what_moved.ipynb", "checkin.ipynb")
+NOTEBOOKS = ("weekly_review.ipynb", "what_moved.ipynb", "checkin.ipynb", "campaigns.ipynb")
 
 _extracted = contextlib.ExitStack()
 atexit.register(_extracted.close)

@@ -100,3 +100,40 @@ def test_review_links_outputs_to_outcomes_by_canonical_campaign(applied):
     assert not set(review.activity_without_outcome["campaign"]) & credited
     notes = " ".join(review.quality_notes)
     assert "of pipeline (USD) linked to a campaign" in notes
+
+
+def test_editor_accepts_renames_and_splits(applied, tmp_path):
+    pytest.importorskip("ipywidgets")
+    import pandas as pd
+
+    from coordkit.ingest.campaign_map import read_campaign_map
+    from coordkit.present.campaigns_editor import campaign_editor
+
+    folder = tmp_path / "ws"
+    shutil.copytree(applied, folder)
+    editor = campaign_editor(folder)
+    groups = {g["key"]: g for g in editor._groups}
+    summit = next(g for k, g in groups.items() if "Partner Summit" in k)
+    summit["name"].value = "Partner Summit (Sep 2026)"  # rename the whole group
+    audit = next(g for k, g in groups.items() if "Audit Readiness" in k)
+    audit["fields"]["Replay - Q3 Audit Readiness webinar"].value = "Audit Readiness replay"  # split one label off
+    editor.save()
+    stored = read_campaign_map(folder).drop_duplicates("label").set_index("label")["campaign"]
+    assert stored["PartnerSummit2026"] == stored["partner-summit-2026"] == "Partner Summit (Sep 2026)"
+    assert stored["Replay - Q3 Audit Readiness webinar"] == "Audit Readiness replay"
+    assert stored["AuditReadiness"] == audit["name"].value
+    assert stored.get("(not set)", "") == ""
+    outputs = pd.DataFrame(
+        __import__("coordkit").open_workspace(folder, read_only=True).table("outputs").select("campaign").execute()
+    )
+    assert "Partner Summit (Sep 2026)" in set(outputs["campaign"])
+
+
+def test_campaigns_notebook_runs_on_the_company(applied, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    from coordkit.packaged import notebook_file
+
+    out = tmp_path / "campaigns.ipynb"
+    papermill.execute_notebook(str(notebook_file("campaigns.ipynb")), str(out), parameters={"workspace": str(applied)},
+                               cwd=str(tmp_path), progress_bar=False)
+    assert "of outputs linked to a campaign" in out.read_text(encoding="utf-8")
