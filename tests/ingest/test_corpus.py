@@ -35,16 +35,19 @@ MANIFEST = [
 ]
 COUNT_KEYS = ("read", "accepted", "rejected", "merged", "skipped")
 
-# The Buffer file has one "Date" column with date and time; the buffer-posts preset reads
-# "Date" + "Time" (two columns, as Buffer's analytics export writes them). Which one is right is
-# for the presets/fixtures owners to settle; strict so it shows once they agree.
-KNOWN_MISMATCH = {"v04-buffer-posts-percent-rates.csv": "buffer-posts preset expects separate Date and Time columns"}
+# Entries that fail on main because coordkit does not (yet) behave as issues
+# #10/#11 say; each reason names the gap. Not strict: a fix shows as XPASS,
+# then delete the line. The manifest's expectation stays the reference.
+KNOWN_GAPS: dict[str, str] = {}  # every entry passed on main at 09:30 UTC, 2026-11-30
 
 
-def _params(entries):
+def _with_gaps(entries):
     return [
-        pytest.param(e, id=e["file"], marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISMATCH[e["file"]]))
-        if e["file"] in KNOWN_MISMATCH else pytest.param(e, id=e["file"])
+        pytest.param(
+            e, id=e["file"], marks=pytest.mark.xfail(strict=False, reason=KNOWN_GAPS[e["file"]])
+        )
+        if e["file"] in KNOWN_GAPS
+        else pytest.param(e, id=e["file"])
         for e in entries
     ]
 
@@ -147,7 +150,9 @@ def _matches(expected: dict, message: dict) -> bool:
         return False
     if "column" in expected:
         names = expected["column"] if isinstance(expected["column"], list) else [expected["column"]]
-        if _norm(message.get("column")) not in {_norm(n) for n in names}:
+        # the column may be reported as the field, the header, or both ("created_at ('Create Date')")
+        column = _norm(message.get("column"))
+        if not column or not any(_norm(n) == column or _norm(n) in column for n in names):
             return False
     if "value_contains" in expected and expected["value_contains"] not in str(
         message.get("value") or ""
@@ -165,7 +170,7 @@ def _matches(expected: dict, message: dict) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("entry", _params(MANIFEST))
+@pytest.mark.parametrize("entry", _with_gaps(MANIFEST))
 def test_corpus_cli(entry, tmp_path):
     code, result, output = _run_validate(entry, tmp_path)
     expect = entry["expect"]
@@ -205,7 +210,7 @@ def _read_in_process(entry):
     return read_table(CORPUS / entry["file"], entry["table"], entry["preset"], **read_options(args))
 
 
-@pytest.mark.parametrize("entry", _params(VALUE_ENTRIES))
+@pytest.mark.parametrize("entry", _with_gaps(VALUE_ENTRIES))
 def test_corpus_values(entry):
     accepted = _read_in_process(entry).accepted
     values = entry["expect"]["values"]
