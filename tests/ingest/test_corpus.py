@@ -222,6 +222,11 @@ def test_corpus_values(entry):
     for column, expected in values.get("dates", {}).items():
         stored = sorted(accepted[column].dropna().dt.strftime("%Y-%m-%d"))
         assert stored == sorted(expected)
+    for column, expected in values.get("times", {}).items():
+        stored = accepted[column].dropna().dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M")
+        assert sorted(stored) == sorted(expected)
+    for column, expected in values.get("distinct", {}).items():
+        assert set(accepted[column].dropna().astype(str)) == set(expected)
     for column, expected in values.get("contains", {}).items():
         assert set(expected) <= set(accepted[column].dropna().astype(str))
     for column, count in values.get("nonnull", {}).items():
