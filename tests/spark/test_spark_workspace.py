@@ -83,8 +83,9 @@ def credit(workspaces):
 
 
 #: ages, epochs and per-journey windows (time decay); a memtable joined on Spark and
-#: lag/lead walks (Markov); the rule models are compared on event journeys in test_spark_parity
-MODELS = ("time_decay", "markov")
+#: lag/lead walks (Markov); milestone journeys, their windows and the open-deal end (full_path);
+#: the rule models are compared on event journeys in test_spark_parity
+MODELS = ("time_decay", "markov", "full_path")
 
 
 @pytest.mark.parametrize("model", MODELS)

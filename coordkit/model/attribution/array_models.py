@@ -247,8 +247,49 @@ def channel_sets_frame(arrays: TouchArrays, ordered: bool = False):
     return frame
 
 
+def _unordered_shapley_numpy(arrays: TouchArrays, allocation: str) -> dict:
+    """The closed form of :mod:`.shapley` on bit masks, without pandas (<= 63 channels)."""
+    k = len(arrays.channels)
+    bits = np.left_shift(np.uint64(1), arrays.channel.astype(np.uint64))
+    masks = np.bitwise_or.reduceat(bits, arrays.starts)
+    keys, inverse = np.unique(masks, return_inverse=True)
+    conv = np.bincount(inverse, weights=arrays.conversions, minlength=len(keys))
+    value = np.bincount(inverse, weights=arrays.conversion_value, minlength=len(keys))
+    null = np.bincount(inverse, weights=arrays.non_conversions, minlength=len(keys))
+    if conv.sum() <= 0:
+        raise AttributionError("Shapley attribution needs at least one converting journey")
+    members = ((keys[:, None] >> np.arange(k, dtype=np.uint64)) & np.uint64(1)).astype(np.float64)
+    journeys = conv + null
+    rate = np.divide(conv, journeys, out=np.zeros_like(conv), where=journeys > 0)
+    dividend = rate / members.sum(axis=1)  # rate(T) / |T|
+    if allocation == "global":
+        phi = dividend @ members
+        share = phi / phi.sum()
+        return {"channel": list(arrays.channels), "conversions": share * conv.sum(),
+                "conversion_value": share * value.sum()}
+    credit_conv, credit_value = np.zeros(k), np.zeros(k)
+    converting = np.flatnonzero(conv > 0)
+    for start in range(0, len(converting), 512):  # chunks bound the (J x T) subset matrix
+        chunk = converting[start : start + 512]
+        within = (keys[None, :] & ~keys[chunk, None]) == 0  # T subset of J
+        phi = (within * dividend[None, :]) @ members
+        phi = phi / phi.sum(axis=1, keepdims=True)
+        credit_conv += conv[chunk] @ phi
+        credit_value += value[chunk] @ phi
+    return {"channel": list(arrays.channels), "conversions": credit_conv, "conversion_value": credit_value}
+
+
 def shapley_channel_credit(arrays: TouchArrays, *, ordered: bool = False, allocation: str = "journey") -> dict:
-    """Shapley credit per channel (same closed form as :mod:`.shapley`) from arrays."""
+    """Shapley credit per channel (same closed form as :mod:`.shapley`) from arrays.
+
+    The unordered game runs on numpy bit masks; the ordered variant (and more
+    than 63 channels, which :mod:`.shapley` refuses with a clear error) go
+    through :mod:`.shapley` with pandas.
+    """
+    if allocation not in ("journey", "global"):
+        raise ParameterError(allowed_values_message("Shapley allocation", allocation, ("journey", "global")))
+    if not ordered and len(arrays.channels) <= 63:
+        return _unordered_shapley_numpy(arrays, allocation)
     from coordkit.model.attribution import shapley as shapley_model
 
     sets = channel_sets_frame(arrays, ordered)

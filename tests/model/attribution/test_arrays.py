@@ -169,3 +169,21 @@ def test_cli_start_up_loads_neither_pandas_nor_ibis(shared_data, tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("allocation", ["journey", "global"])
+def test_numpy_shapley_equals_the_pandas_closed_form_on_the_path_file(path_engines, allocation):
+    from coordkit.model.attribution import shapley
+    from coordkit.model.attribution.array_models import channel_sets_frame
+
+    arrays, _ = path_engines
+    sets = channel_sets_frame(arrays)
+    shares = shapley.shapley_shares(sets, allocation=allocation)
+    expected = {}
+    total = sets["conversions"].sum()
+    conv_by_key = dict(zip(sets["key"], sets["conversions"]))
+    for key, channel, share in zip(shares["key"], shares["channel"], shares["share"]):
+        expected[channel] = expected.get(channel, 0.0) + share * (total if allocation == "global" else conv_by_key[key])
+    got = shapley_channel_credit(arrays, allocation=allocation)
+    for channel, value in zip(got["channel"], got["conversions"]):
+        assert value == pytest.approx(expected.get(channel, 0.0), abs=1e-9)
