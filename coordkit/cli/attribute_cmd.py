@@ -4,6 +4,7 @@
         [--order K] [--half-life-hours H] [--interval 0.9] --out OUT.csv
     coordkit attribute PATHS.csv --preset paths --model MODEL --out OUT.csv
     coordkit attribute EVENTS.csv --preset journey-events --compare-models --out OUT.csv
+    coordkit attribute EVENTS.csv --preset journey-events --model linear --paths --out OUT.csv
     coordkit attribute --workspace W --model MODEL|sourced --by campaign|channel --out OUT.csv
 
 writes one row per channel: ``channel,conversions,conversion_value`` (with
@@ -74,6 +75,11 @@ def _register_interval_and_compare(parser) -> None:
     parser.add_argument(
         "--compare-models", action="store_true",
         help="every model side by side with the change against last touch (instead of --model)",
+    )
+    parser.add_argument(
+        "--paths", action="store_true",
+        help="also print the top conversion paths, path lengths, days to convert and the model's "
+        "early/mid/late credit (GA4's conversion-paths report)",
     )
 
 
@@ -199,6 +205,38 @@ def _compare_text(table: dict, models: list) -> str:
     return "\n".join(lines)
 
 
+def _print_paths(arrays, model: str, options: dict) -> None:
+    """``--paths``: GA4-style conversion-path tables as text."""
+    from coordkit.model.attribution.paths_report import (
+        days_to_convert_table,
+        path_length_table,
+        stage_credit,
+        top_paths,
+    )
+
+    top = top_paths(arrays, limit=10)
+    print("top conversion paths")
+    for path, conv, share, days in zip(top["path"], top["conversions"], top["share"], top["mean_days_to_convert"]):
+        print(f"  {conv:10.6g}  {share:6.1%}  " + (f"{days:6.1f} days  " if days is not None else "") + path)
+    lengths = path_length_table(arrays)
+    print("conversions by path length: " + ", ".join(
+        f"{n} touch{'es' if n > 1 else ''} {c:.6g}" for n, c in zip(lengths["touches"], lengths["conversions"])))
+    days = days_to_convert_table(arrays)
+    if days["days"]:
+        print("conversions by days to convert: " + ", ".join(f"{d}: {c:.6g}" for d, c in zip(days["days"], days["conversions"])))
+    if model == "shapley":
+        return  # Shapley credits channels, not touches: no early/mid/late split
+    extra = {k: options[k] for k in ("order", "half_life_hours") if k in options and
+             ((k == "order" and model == "markov") or (k == "half_life_hours" and model == "time_decay"))}
+    stages = stage_credit(arrays, model, **extra)
+    print(f"{model} credit by stage (early / mid / late touchpoints)")
+    cells: dict = {}
+    for channel, stage, conv in zip(stages["channel"], stages["stage"], stages["conversions"]):
+        cells.setdefault(channel, []).append(conv)
+    for channel, row in cells.items():
+        print(f"  {channel:<24} " + " / ".join(f"{c:9.2f}" for c in row))
+
+
 def _write(columns: list, table: dict, out: Path) -> None:
     from coordkit.present.safe_export import write_safe_rows
 
@@ -233,6 +271,8 @@ def run_attribute(args: argparse.Namespace) -> int:
     else:
         credit = _credit(arrays, args.model, options)
         _write(CREDIT_COLUMNS, credit, out)
+    if args.paths:
+        _print_paths(arrays, args.model, options)
     print(
         f"{args.model}: {float(sum(credit['conversions'])):.6g} conversions worth "
         f"{float(sum(credit['conversion_value'])):.6g} over {len(credit['channel'])} channels -> {out}"

@@ -107,3 +107,13 @@ def test_cli_compare_models_refuses_a_model(events_file, tmp_path, capsys):
                  "--out", str(tmp_path / "x.csv")])
     assert code == 2
     assert "leave out --model" in capsys.readouterr().err
+
+
+def test_cli_paths_option_prints_the_reports(events_file, tmp_path, capsys):
+    out = tmp_path / "p.csv"
+    assert main(["attribute", str(events_file), "--preset", "journey-events", "--model", "last", "--paths",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "top conversion paths" in printed and "conversions by path length: 1 touch " in printed
+    assert "last credit by stage" in printed
+    assert list(pd.read_csv(out).columns) == ["channel", "conversions", "conversion_value"]
