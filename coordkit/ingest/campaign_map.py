@@ -71,8 +71,30 @@ def utm_from_url(url: ir.StringValue, field: str) -> ir.StringValue:
 def read_campaign_map(workspace: str | Path) -> pd.DataFrame:
     """The stored map (empty frame with :data:`MAP_COLUMNS` when there is none).
 
-    Rows with an empty campaign are kept (they record "seen, undecided").
+    Rows with an empty campaign are kept (they record "seen, undecided"). The
+    ``utm_aliases`` of ``coordkit.yaml`` (``{typo: campaign}``) count as decided
+    labels in every table; a label the map file decides itself keeps that decision.
     """
+    frame = _read_map_file(workspace)
+    aliases = _config_aliases(workspace)
+    if aliases.empty:
+        return frame
+    aliases = aliases[~aliases["label"].isin(set(frame.loc[frame["campaign"] != "", "label"]))]
+    return pd.concat([frame, aliases], ignore_index=True).fillna("")
+
+
+def _config_aliases(workspace) -> pd.DataFrame:
+    from coordkit.config import load_config
+
+    try:
+        aliases = load_config(workspace).utm_aliases or {}
+    except WorkspaceError:
+        aliases = {}
+    rows = [{"label": str(k).strip(), "table": "", "column": "", "campaign": str(v).strip()} for k, v in aliases.items()]
+    return pd.DataFrame(rows, columns=list(MAP_COLUMNS))
+
+
+def _read_map_file(workspace: str | Path) -> pd.DataFrame:
     path = campaign_map_path(workspace)
     try:
         stamp = path.stat().st_mtime_ns
