@@ -137,3 +137,24 @@ def test_campaigns_notebook_runs_on_the_company(applied, tmp_path):
     papermill.execute_notebook(str(notebook_file("campaigns.ipynb")), str(out), parameters={"workspace": str(applied)},
                                cwd=str(tmp_path), progress_bar=False)
     assert "of outputs linked to a campaign" in out.read_text(encoding="utf-8")
+
+
+def test_ga4_sessions_read_as_canonical_campaigns_for_the_lagged_association(applied):
+    from coordkit.analysis.sessions_lag import compute_sessions_lag
+
+    table = compute_sessions_lag(applied, "2026-10-19", max_lag=2)
+    campaigns = set(table["campaign"])
+    mapping = (applied / "campaign-map.csv").read_text(encoding="utf-8")
+    # GA4 spells campaigns as utm values; they arrive under their canonical names
+    assert "spend-leak-report-2026" not in campaigns
+    assert {"(organic)", "(direct)", "(not set)", "(referral)"} <= campaigns
+    named = campaigns - {"(organic)", "(direct)", "(not set)", "(referral)"}
+    assert len(named) == 10 and all(f",{c}," in mapping or f',"{c}",' in mapping for c in named)
+    recount = 0.0
+    for row in _rows("Traffic_acquisition_Session_campaign.csv", skip=9):
+        recount += float(row["Sessions"])
+    from coordkit.ingest.workspace import open_workspace
+    from coordkit.analysis.sessions_lag import weekly_sessions
+
+    with open_workspace(applied, read_only=True) as ws:
+        assert weekly_sessions(ws)["sessions"].sum() == pytest.approx(recount)
