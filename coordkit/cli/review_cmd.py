@@ -32,17 +32,27 @@ def parse_parameters(pairs: list[str]) -> dict:
 
 
 def run_review(args) -> int:
-    from coordkit.report.review import render_review, render_reviews
+    from coordkit.report.review import BatchReportError, render_review, render_reviews
 
     parameters = parse_parameters(args.parameter)
     if args.all_teams:
-        results = render_reviews(args.workspace, args.week, all_teams=True, model=args.model, out=args.out, parameters=parameters)
+        try:
+            results = render_reviews(args.workspace, args.week, all_teams=True, model=args.model, out=args.out,
+                                     parameters=parameters)
+        except BatchReportError as exc:
+            # what was written is listed first; the failures follow as one error, a line per team
+            _print_results(exc.results)
+            raise
     else:
         results = [render_review(args.workspace, args.week, args.team or "all", args.model, args.out, parameters)]
-    for result in results:
-        print(f"{result.team}: {result.html} ({result.seconds:.1f} s)")
-        print(f"  notebook {result.notebook}; summary {result.summary}")
+    _print_results(results)
     if len(results) == 1:
         print()
         print(Path(results[0].summary).read_text(encoding="utf-8"))
     return 0
+
+
+def _print_results(results) -> None:
+    for result in results:
+        print(f"{result.team}: {result.html} ({result.seconds:.1f} s)")
+        print(f"  notebook {result.notebook}; summary {result.summary}")

@@ -27,7 +27,7 @@ from coordkit.errors import ParameterError, ReportError, allowed_values_message
 from coordkit.model.calendar import COMPARISONS, iso_week_label, parse_week
 from coordkit.packaged import notebook_file
 
-__all__ = ["RenderResult", "check_parameters", "declared_parameters", "notebook_path", "render_review", "render_reviews"]
+__all__ = ["BatchReportError", "RenderResult", "check_parameters", "declared_parameters", "notebook_path", "render_review", "render_reviews"]
 
 #: parameters the CLI sets itself; users set the others with -p key=value
 MANAGED = ("workspace", "week", "team", "model", "sidecar")
@@ -82,6 +82,41 @@ def declared_parameters(path: Path | None = None) -> dict[str, object]:
 
     inferred = papermill.inspect_notebook(str(path or notebook_path()))
     return {name: info["default"] for name, info in inferred.items()}
+
+
+#: scratch folders of renders in progress; one older than STALE_SCRATCH_SECONDS was left by a killed render
+SCRATCH_PREFIX = ".rendering-"
+STALE_SCRATCH_SECONDS = 3600
+
+
+def remove_stale_scratch(out_dir: Path, older_than: float = STALE_SCRATCH_SECONDS) -> list[Path]:
+    """Delete ``.rendering-*`` folders a killed render left behind (a running render's is younger)."""
+    removed = []
+    now = time.time()
+    for folder in out_dir.glob(f"{SCRATCH_PREFIX}*"):
+        try:
+            if folder.is_dir() and now - folder.stat().st_mtime > older_than:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except OSError:  # another process removed it first
+            continue
+    return removed
+
+
+class BatchReportError(ReportError):
+    """Some reviews of a batch failed; the others were written (``results``)."""
+
+    def __init__(self, failures: list[tuple[str, str]], results: list, total: int):
+        lines = [f"{len(failures)} of {total} reviews failed; the others were written:"]
+        lines += [f"  {team}: {message}" for team, message in failures]
+        super().__init__("\n".join(lines), hint="fix the failures above and render those teams again with --team")
+        self.failures = failures
+        self.results = results
+
+
+def _one_line(exc: BaseException) -> str:
+    text = exc.message if isinstance(exc, ReportError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(str(text).split())
 
 
 def _file_label(team: str) -> str:
@@ -176,8 +211,9 @@ def render_review(
     label = _file_label(params["team"])
     final = {suffix: out_dir / f"{label}{suffix}" for suffix in (".html", ".ipynb", ".md", ".json")}
     failed_copy = out_dir / f"{label}.failed.ipynb"
+    remove_stale_scratch(out_dir)
 
-    with tempfile.TemporaryDirectory(prefix=".rendering-", dir=out_dir) as scratch:
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=out_dir) as scratch:
         scratch = Path(scratch)
         executed = scratch / "review.ipynb"
         params.update(workspace=str(workspace), sidecar=str(scratch / "review.json"))
@@ -236,8 +272,10 @@ def render_reviews(
     The workspace is read and attributed once, here; each team's kernel loads
     the cached frames. Kernels run ``workers`` at a time (default: one per
     core, at most 4), since most of a render is kernel start-up and imports.
-    Every review is attempted; if any failed, the first failure is raised
-    after the others finished.
+    Every review is attempted, whatever fails (a kernel that will not start,
+    a folder that cannot be written, a bug); if any failed,
+    :class:`BatchReportError` lists every failure on a line of its own and
+    carries the reviews that were written.
     """
     from tqdm import tqdm
 
@@ -254,14 +292,14 @@ def render_reviews(
         check_parameters({"team": team, "week": week or "", "model": model or ""}, context, declared_parameters())
     workers = workers or max(1, min(4, os.cpu_count() or 1, len(teams)))
     results: dict[str, RenderResult] = {}
-    failures: list[ReportError] = []
+    failures: dict[str, str] = {}
     queue = list(teams)
     lock = threading.Lock()
     bar = tqdm(total=len(teams), desc="rendering reviews", unit="team", disable=not progress)
 
     def worker() -> None:
         # one kernel per worker, reused for its teams: imports are paid once per worker, not per team
-        manager = start_kernel(workspace)
+        manager = None
         try:
             while True:
                 with lock:
@@ -269,17 +307,21 @@ def render_reviews(
                         return
                     team = queue.pop(0)
                 try:
+                    if manager is None or not manager.is_alive():
+                        manager = start_kernel(workspace)
                     result = render_review(workspace, week, team, model, out, parameters, context, kernel_manager=manager)
                     with lock:
                         results[team] = result
-                except ReportError as exc:
+                except Exception as exc:  # noqa: BLE001 - one team's failure must not end the batch or print a traceback
                     with lock:
-                        failures.append(exc)
-                    if not manager.is_alive():
-                        manager = start_kernel(workspace)
+                        failures[team] = _one_line(exc)
                 bar.update(1)
         finally:
-            manager.shutdown_kernel(now=True)
+            if manager is not None:
+                try:
+                    manager.shutdown_kernel(now=True)
+                except Exception:  # noqa: BLE001 - the kernel is already gone
+                    pass
 
     threads = [threading.Thread(target=worker, name=f"review-{n}") for n in range(workers)]
     for thread in threads:
@@ -288,5 +330,6 @@ def render_reviews(
         thread.join()
     bar.close()
     if failures:
-        raise failures[0]
+        raise BatchReportError([(team, failures[team]) for team in teams if team in failures],
+                               [results[team] for team in teams if team in results], len(teams))
     return [results[team] for team in teams]
