@@ -33,8 +33,10 @@ DATE_ORDERS = ("dmy", "mdy", "ymd")
 #: values of a preset's ``dates:`` entry that are not strptime formats
 SPECIAL_FORMATS = ("excel", "epoch_ms", "epoch_s", "iso")
 
-_NUMERIC_DATE = re.compile(r"^\s*(\d{1,4})([./-])(\d{1,2})\2(\d{1,4})(.*)$")
-_TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|\s?UTC|\s?GMT)$", re.IGNORECASE)
+# named groups and no back-reference, so Arrow's regex engine (RE2) runs it without a Python loop
+_NUMERIC_DATE = r"^\s*(?P<a>\d{1,4})(?P<s1>[./-])(?P<b>\d{1,2})(?P<s2>[./-])(?P<c>\d{1,4})(?P<rest>.*)$"
+_ISO_START = r"^\s*\d{4}-\d{1,2}-\d{1,2}"
+_TZ_SUFFIX = r"(?:Z|z|[+-]\d{2}:?\d{2}|\s?UTC|\s?GMT|\s?utc|\s?gmt)$"
 _SERIAL = re.compile(r"^\d{4,6}(?:\.\d+)?$")
 _EPOCH = re.compile(r"^\d{9,13}$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -64,7 +66,32 @@ def order_from_options(date_order: str | None, day_first: bool | None = None) ->
 
 
 def _parts(text: pd.Series) -> pd.DataFrame:
-    return text.astype("string").str.extract(_NUMERIC_DATE)
+    """Columns 0, 2, 3, 4 = first, second, third number and the rest of numeric dates (NaN elsewhere).
+
+    ISO dates (2026-11-16...) need no day/month decision and are left out quickly.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = text.astype("str")
+    empty = pd.DataFrame({0: pd.Series(np.nan, index=text.index, dtype=object), 2: np.nan, 3: np.nan, 4: np.nan})
+    candidates = ~values.str.contains(_ISO_START, regex=True).fillna(True).to_numpy(dtype=bool)
+    candidates &= values.notna().to_numpy(dtype=bool)
+    if not candidates.any():
+        return empty.astype(object)
+    subset = values[candidates]
+    found = pc.extract_regex(pa.array(subset.to_numpy(dtype=object), type=pa.string()), _NUMERIC_DATE)
+    parts = pd.DataFrame({name: found.field(name).to_numpy(zero_copy_only=False) for name in ("a", "s1", "b", "s2", "c", "rest")},
+                         index=subset.index)
+    # a value that does not match is a null struct whose fields read as "", so ask the struct
+    valid = pc.is_valid(found).to_numpy(zero_copy_only=False)
+    matched = pd.Series(valid, index=subset.index) & (parts["s1"] == parts["s2"])
+    out = empty.astype(object)
+    for target, name in ((0, "a"), (2, "b"), (3, "c"), (4, "rest")):
+        column = out[target].copy()
+        column.loc[subset.index[matched.to_numpy()]] = parts.loc[matched, name].to_numpy()
+        out[target] = column
+    return pd.DataFrame({k: pd.Series(out[k], dtype="str") for k in out.columns})
 
 
 def decide_date_order(text: pd.Series) -> DateOrderDecision:
@@ -166,7 +193,7 @@ def parse_dates(
     candidates = values.where(readable)
     if not fmt:
         candidates = _to_iso(candidates, order)
-    aware = readable & candidates.str.contains(_TZ_SUFFIX).fillna(False)
+    aware = readable & candidates.str.contains(_TZ_SUFFIX, regex=True).fillna(False)
     if aware.any():
         texts = candidates[aware].str.replace(r"\s?(UTC|GMT)$", "+00:00", regex=True, case=False)
         result[aware] = _parse_naive_or_aware(texts, fmt).dt.as_unit("us")

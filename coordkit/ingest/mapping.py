@@ -186,13 +186,22 @@ def canonical_text(raw: RawTable, preset: Preset, mapping: dict) -> pd.DataFrame
 
 
 def extras(raw: RawTable, used: list[str]) -> pd.Series:
-    """Unmapped columns per row as JSON (empty cells left out), so nothing in an export is lost."""
+    """Unmapped columns per row as JSON (empty cells left out), so nothing in an export is lost.
+
+    Built column by column with vectorised string operations: a Python ``json.dumps`` per row
+    costs seconds on a million rows.
+    """
     leftover = [c for c in raw.frame.columns if c not in set(used)]
+    size = len(raw.frame)
     if not leftover:
-        return pd.Series([None] * len(raw.frame), dtype=object)
-    sub = raw.frame[leftover]
-    return pd.Series(
-        [json.dumps({k: v for k, v in zip(leftover, values) if v not in ("", None)}, ensure_ascii=False)
-         for values in sub.itertuples(index=False, name=None)],
-        dtype=object,
-    )
+        return pd.Series([None] * size, dtype=object)
+    body = pd.Series([""] * size, dtype="str", index=raw.frame.index)
+    for name in leftover:
+        values = raw.frame[name].astype("str").fillna("")
+        if values.str.contains(r"[\x00-\x1f\x7f]", regex=True).any():
+            escaped = values.map(lambda v: json.dumps(v, ensure_ascii=False))
+        else:
+            escaped = '"' + values.str.replace("\\", "\\\\", regex=False).str.replace('"', '\\"', regex=False) + '"'
+        piece = json.dumps(name, ensure_ascii=False) + ": " + escaped + ", "
+        body = body + piece.where(values.ne(""), "")
+    return ("{" + body.str.slice(0, -2) + "}").astype(object).reset_index(drop=True)

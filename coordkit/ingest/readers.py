@@ -19,11 +19,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from coordkit.errors import ReadError, allowed_values_message
+from coordkit.ingest.bulk import BULK_MIN_BYTES, read_body
 from coordkit.ingest.filekind import check_file_kind
-from coordkit.ingest.structure import Skipped, classify_records, find_header, summary_row_reason
+from coordkit.ingest.structure import Skipped, classify_frame, find_header
 
 __all__ = ["CANDIDATE_DELIMITERS", "CELL_FORMULA", "CELL_NUL", "SUPPORTED_SUFFIXES", "RawTable", "read_raw"]
 
@@ -258,7 +260,8 @@ def _reject_open_quote(path: Path, first: int, last: int, record_number: int) ->
 
 
 def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: int, expected: list[str]) -> RawTable:
-    text, used_encoding, warnings = _decode(path, path.read_bytes(), encoding)
+    data = path.read_bytes()
+    text, used_encoding, warnings = _decode(path, data, encoding)
     if not text.strip():
         raise ReadError(f"{path.name}: the file has no content (only blank lines)", hint="export it again")
     skipped: list[Skipped] = []
@@ -274,12 +277,18 @@ def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: in
         delimiter = "\t"
     if len(delimiter) != 1:
         raise ReadError(f"delimiter must be one character; got {delimiter!r}")
-    records, spans = _split_records(path, text, delimiter)
-    lines_total = len(_LINE_BREAK.findall(text)) + (0 if _LINE_BREAK.search(text[-2:] or "x") else 1)
-    start = 0
+    start = 1 if sep_match else 0
     if sep_match:
         skipped.append(Skipped(1, f"sep= line (the delimiter is {_DELIMITER_NAMES.get(sep_match.group(1), sep_match.group(1))})", first_line))
-        start = 1
+    if len(data) >= BULK_MIN_BYTES and used_encoding in ("utf-8", "utf-8-sig"):
+        raw = _read_csv_in_bulk(path, data[3:] if used_encoding == "utf-8-sig" else data, text, delimiter,
+                                max(start, skip_rows), expected, skipped)
+        if raw is not None:
+            raw.encoding, raw.delimiter, raw.warnings = used_encoding, delimiter, warnings + raw.warnings
+            return raw
+        skipped = [s for s in skipped if s.row == 1 and start]
+    records, spans = _split_records(path, text, delimiter)
+    lines_total = len(_LINE_BREAK.findall(text)) + (0 if _LINE_BREAK.search(text[-2:] or "x") else 1)
     # skip_rows counts the lines above the header from the top of the file, a sep= line included
     raw = _tabulate(path, records, list(range(1, len(records) + 1)), max(start, skip_rows), expected, delimiter, skipped)
     raw.encoding, raw.delimiter, raw.warnings = used_encoding, delimiter, warnings + raw.warnings
@@ -287,6 +296,44 @@ def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: in
     raw.spans = {row: spans[row - 1] for row in [*raw.rows, *(b[0] for b in raw.bad_records), *(s.row for s in raw.skipped)]}
     raw.spans[raw.header_row] = spans[raw.header_row - 1]
     return raw
+
+
+def _read_csv_in_bulk(path, data: bytes, text: str, delimiter: str, skip: int, expected, skipped) -> RawTable | None:
+    """Large files: the lines down to the header as records, the body through Arrow (None: read exactly)."""
+    head_records, head_spans = [], []
+    reader = csv.reader(io.StringIO(text[:1_000_000], newline=""), delimiter=delimiter, strict=False)
+    previous = 0
+    for record in reader:
+        head_records.append(record)
+        head_spans.append((previous + 1, reader.line_num))
+        previous = reader.line_num
+        if len(head_records) >= skip + 500:
+            break
+    if len(head_records) < 2:
+        return None
+    head_records, head_spans = head_records[:-1], head_spans[:-1]  # the last one may be cut
+    header_index = find_header(head_records, expected, skip)
+    header_end = head_spans[header_index][1]
+    if header_end != header_index + 1:
+        return None  # a title or header over several lines: the exact reader numbers it
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8, count=min(len(data), 4_000_000)) == 10)
+    if len(newlines) < header_end:
+        return None
+    width = len(dedupe_header(_trim_header(head_records[header_index])))
+    body = read_body(data, int(newlines[header_end - 1]) + 1, header_end + 1, width, delimiter, _body_from_records)
+    if body is None:
+        return None
+    frame, rows, bad, blank = body
+    skipped = list(skipped) + [Skipped(line, "blank line", "") for line in blank]
+    return _tabulate(path, head_records[: header_index + 1], list(range(1, header_index + 2)), skip, expected, delimiter,
+                     skipped, body=(frame, rows, bad), header_index=header_index)
+
+
+def _trim_header(cells: list[str]) -> list[str]:
+    # trailing empty header cells (Excel writes them) are not columns
+    while cells and not cells[-1].strip() and len(cells) > 1:
+        cells = cells[:-1]
+    return cells
 
 
 def _tabulate(
@@ -297,81 +344,128 @@ def _tabulate(
     expected: list[str],
     delimiter: str | None,
     skipped: list[Skipped],
+    body=None,
+    header_index: int | None = None,
 ) -> RawTable:
-    """Header, data, bad records and non-data lines from records of text cells (CSV and Excel)."""
+    """Header, data, bad records and non-data lines from records of text cells (CSV and Excel).
+
+    ``body`` is the records below the header already read in bulk (frame, rows, bad records);
+    then ``records`` holds only the lines down to the header.
+    """
     for index in range(min(skip, len(records))):
         if row_numbers[index] not in {s.row for s in skipped}:
             skipped.append(Skipped(row_numbers[index], "line above the header (read.skip_rows)", _join(records[index], delimiter)))
     if not any(any(c.strip() for c in r) for r in records[skip:]):
         raise ReadError(f"{path.name}: the file has no header row", hint="the first non-empty line must name the columns")
-    header_index = find_header(records, expected, skip)
+    if header_index is None:
+        header_index = find_header(records, expected, skip)
     for index in range(skip, header_index):
         reason = "blank line" if not any(c.strip() for c in records[index]) else (
             "comment line" if records[index] and records[index][0].lstrip().startswith("#") else "report title or note above the header"
         )
         skipped.append(Skipped(row_numbers[index], reason, _join(records[index], delimiter)))
-    header_cells = records[header_index]
-    # trailing empty header cells (Excel writes them) are not columns
-    while header_cells and not header_cells[-1].strip() and len(header_cells) > 1:
-        header_cells = header_cells[:-1]
+    header_cells = _trim_header(records[header_index])
     header = dedupe_header(header_cells)
-    labels = classify_records(records, header_index, row_numbers)
-    data: list[list[str]] = []
-    rows: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    for offset, (record, label) in enumerate(zip(records[header_index + 1 :], labels)):
-        row = row_numbers[header_index + 1 + offset]
-        if label is not None:
-            skipped.append(Skipped(row, label, _join(record, delimiter)))
-            continue
-        if len(record) > len(header):
-            extra = record[len(header) :]
-            if any(cell.strip() for cell in extra):
-                where = f"a value probably contains an unquoted {_DELIMITER_NAMES.get(delimiter, delimiter)}; " if delimiter else ""
-                bad.append((
-                    row,
-                    f"row {row} has {len(record)} values but the header has {len(header)} columns: "
-                    f"{where}put that value in double quotes or re-export the file",
-                    _join(record, delimiter),
-                ))
-                continue
-            record = record[: len(header)]  # trailing empty cells, as Excel writes them
-        elif len(record) < len(header):
-            record = record + [""] * (len(header) - len(record))
-        data.append(record)
-        rows.append(row)
-    _skip_summary_rows(data, rows, skipped, delimiter)
+    if body is None:
+        body = _body_from_records(records[header_index + 1 :], row_numbers[header_index + 1 :], len(header), delimiter)
+    frame, rows, bad = body
+    frame.columns = header
+    labels = classify_frame(frame, header_cells)
+    nondata = labels.notna().to_numpy()
+    if nondata.any():
+        for index in np.flatnonzero(nondata):
+            skipped.append(Skipped(int(rows[index]), labels.iloc[index], _join(frame.iloc[index].tolist(), delimiter)))
+        frame = frame.loc[~nondata]
+        rows = rows[~nondata]
+    frame = frame.reset_index(drop=True)
+    frame, rows = _skip_summary_rows(frame, rows, skipped, delimiter)
     skipped.sort(key=lambda s: s.row)
-    if not data and not bad:
+    if frame.empty and not bad:
         raise ReadError(f"{path.name}: the file has a header but no data rows", hint="export it again with data in it")
-    frame = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(columns=header, dtype=object)
     warnings = []
     blank = sum(1 for s in skipped if s.reason == "blank line")
     if blank:
         warnings.append(f"{path.name}: skipped {blank} blank line(s)")
-    return RawTable(path, frame, rows, bad, None, delimiter, warnings, skipped, list(header_cells), row_numbers[header_index])
+    return RawTable(path, frame, [int(r) for r in rows], bad, None, delimiter, warnings, skipped, list(header_cells),
+                    row_numbers[header_index])
 
 
-def _skip_summary_rows(data: list[list[str]], rows: list[int], skipped: list[Skipped], delimiter) -> None:
+def _body_from_records(records, row_numbers, width, delimiter):
+    """Records below the header as a frame of the header's width; rows with surplus values are bad records."""
+    data: list[list[str]] = []
+    rows: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    for record, row in zip(records, row_numbers):
+        if len(record) > width:
+            if any(cell.strip() for cell in record[width:]):
+                where = f"a value probably contains an unquoted {_DELIMITER_NAMES.get(delimiter, delimiter)}; " if delimiter else ""
+                bad.append((
+                    row,
+                    f"row {row} has {len(record)} values but the header has {width} columns: "
+                    f"{where}put that value in double quotes or re-export the file",
+                    _join(record, delimiter),
+                ))
+                continue
+            record = record[:width]  # trailing empty cells, as Excel writes them
+        elif len(record) < width:
+            record = record + [""] * (width - len(record))
+        data.append(record)
+        rows.append(row)
+    frame = pd.DataFrame(data, columns=range(width), dtype="str") if data else pd.DataFrame(columns=range(width), dtype="str")
+    return frame, np.asarray(rows, dtype=np.int64), bad
+
+
+def _skip_summary_rows(frame: pd.DataFrame, rows, skipped: list[Skipped], delimiter):
     """The first or last data row may be a summary (Meta, Google Ads): blank labels, numbers = sums."""
-    if len(data) < 3:
-        return
-    width = len(data[0])
-    labels = []
-    for position in range(width):
-        cells = [r[position] for r in data[1:-1] if r[position].strip()]
-        if cells and sum(1 for c in cells if not re.fullmatch(r"[\s\d.,%$€£()\-]+", c)) >= 0.8 * len(cells):
-            labels.append(position)
-    if not labels:
-        return
-    for index in (len(data) - 1, 0):
-        others = data[:index] + data[index + 1 :]
-        reason = summary_row_reason(data[index], others, labels)
+    if len(frame) < 3:
+        return frame, rows
+    for index in (len(frame) - 1, 0):
+        candidate = frame.iloc[index].tolist()
+        # cheap test first: a summary row has at least one empty label-like cell and some numbers
+        if all(cell.strip() for cell in candidate):
+            continue
+        middle = frame.iloc[1:-1]
+        labels = []
+        for position, column in enumerate(frame.columns):
+            cells = middle[column][middle[column].str.strip().ne("")]
+            if len(cells) and (~cells.str.fullmatch(r"[\s\d.,%$€£()\-]+")).sum() >= 0.8 * len(cells):
+                labels.append(position)
+        if not labels:
+            return frame, rows
+        reason = _summary_reason(frame, index, labels)
         if reason:
-            skipped.append(Skipped(rows[index], reason, _join(data[index], delimiter)))
-            del data[index]
-            del rows[index]
-            return
+            skipped.append(Skipped(int(rows[index]), reason, _join(candidate, delimiter)))
+            keep = np.ones(len(frame), dtype=bool)
+            keep[index] = False
+            return frame.loc[keep].reset_index(drop=True), rows[keep]
+    return frame, rows
+
+
+def _summary_reason(frame: pd.DataFrame, index: int, labels: list[int]) -> str | None:
+    """The row's labels are empty and each of its numbers is the sum of the column's other rows."""
+    from coordkit.ingest.numbers import parse_numbers
+
+    candidate = frame.iloc[index]
+    if any(candidate.iloc[p].strip() not in ("", "--", "-") for p in labels):
+        return None
+    others = frame.drop(index=frame.index[index])
+    matched = 0
+    for position, column in enumerate(frame.columns):
+        if position in labels or not candidate.iloc[position].strip():
+            continue
+        best = None
+        for locale in ("en", "de"):
+            values = parse_numbers(pd.concat([pd.Series([candidate.iloc[position]]), others[column]], ignore_index=True), locale)[0]
+            if best is None or values.notna().sum() > best.notna().sum():
+                best = values
+        value, column_values = best.iloc[0], best.iloc[1:].dropna()
+        if pd.isna(value) or len(column_values) < 2:
+            continue
+        total = float(column_values.sum())
+        if abs(total - value) > max(0.011, abs(total) * 1e-6):
+            return None
+        matched += total != 0
+    return "summary row (its numbers are the sums of the other rows)" if matched else None
 
 
 def _join(record: list[str], delimiter: str | None) -> str:

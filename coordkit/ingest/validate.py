@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import sys
+import time
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -294,6 +297,7 @@ def read_table(
     preset_obj = preset if isinstance(preset, Preset) else load_preset(preset, table)
     preamble, preset_obj = preamble_of(path, preset_obj)
     options = preset_obj.read
+    started = time.perf_counter()
     raw = read_raw(
         path,
         delimiter=delimiter or options.get("delimiter"),
@@ -304,7 +308,10 @@ def read_table(
         max_unpacked_mb=config.max_xlsx_unpacked_mb,
     )
     raw = _drop_preset_rows(raw, preset_obj)
+    read_seconds = time.perf_counter() - started
     raw, preset_obj, prepare_skipped = _prepare(raw, preset_obj, preamble, config)
+    if os.environ.get("COORDKIT_STAGE_TIMES") == "1":
+        print(f"stage read: {read_seconds:.2f} s; prepare: {time.perf_counter() - started - read_seconds:.2f} s", file=sys.stderr)
     batch = Batch(
         raw=raw, spec=spec, preset=preset_obj, config=config,
         channel_policy=channel_policy or preset_obj.channel_policy or config.channel_policy,
@@ -313,17 +320,58 @@ def read_table(
     )
     batch.rows = pd.Series(raw.rows, dtype="int64")
     batch.problems = Problems(raw.name, batch.rows)
+    progress = _Progress(raw.name, Path(path).stat().st_size, len(STAGES))
     try:
-        for _name, stage in STAGES:
-            batch = stage(batch)
+        for name, stage in STAGES:
+            with progress.step(name):
+                batch = stage(batch)
     except CoordkitError as exc:
         exc.counts = {"read": raw.rows_read, "skipped": len(raw.skipped) + len(prepare_skipped)}
         raise
-    result = _result(batch)
+    with progress.step("collect results"):
+        result = _result(batch)
+    progress.close()
     result.skipped_rows = prepare_skipped
     result.messages += [Message("info", row, None, None, f"{raw.name} row {row}: not read into {spec.name}: {reason}",
                                 f"not read into {spec.name}: {reason}") for row, reason in prepare_skipped]
     return result
+
+
+class _Progress:
+    """A progress bar on stderr for files big enough to take a while; stage times with COORDKIT_STAGE_TIMES=1."""
+
+    def __init__(self, name: str, size: int, stages: int):
+        import os
+        import sys
+
+        self.times = os.environ.get("COORDKIT_STAGE_TIMES") == "1"
+        self.bar = None
+        if size >= 20_000_000 and sys.stderr.isatty() or os.environ.get("COORDKIT_PROGRESS") == "1":
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=stages + 1, desc=f"checking {name}", unit="stage", file=sys.stderr, leave=False)
+
+    def step(self, name: str):
+        import contextlib
+        import sys
+        import time
+
+        @contextlib.contextmanager
+        def timed():
+            started = time.perf_counter()
+            if self.bar is not None:
+                self.bar.set_postfix_str(name)
+            yield
+            if self.bar is not None:
+                self.bar.update(1)
+            if self.times:
+                print(f"stage {name}: {time.perf_counter() - started:.2f} s", file=sys.stderr)
+
+        return timed()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _prepare(raw: RawTable, preset: Preset, preamble: list[str], config: WorkspaceConfig):
