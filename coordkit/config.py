@@ -132,7 +132,7 @@ def load_config(workspace: str | Path) -> WorkspaceConfig:
         )
     config = WorkspaceConfig(**data)
     if config.hash_contact_ids:
-        from coordkit.privacy import workspace_secret  # noqa: PLC0415 - only when hashing is on
+        from coordkit.privacy import workspace_secret  # only when hashing is on
 
         config = config.replace(contact_id_secret=workspace_secret(workspace))
     return config

@@ -14,6 +14,7 @@ can format and convert money the same way.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -57,7 +58,7 @@ def format_money(amount: float | None, currency: str | None, decimals: int = 0) 
     >>> format_money(float("nan"), "USD")
     'n/a'
     """
-    if amount is None or amount != amount:
+    if amount is None or math.isnan(float(amount)):
         return "n/a"
     sign = "-" if amount < 0 else ""
     return f"{sign}{currency_symbol(currency)}{abs(float(amount)):,.{decimals}f}"
@@ -150,7 +151,7 @@ def to_reporting_currency(
     if fx_rates is not None and len(fx_rates):
         for row in fx_rates.itertuples(index=False):
             to = getattr(row, "to_currency", None)
-            if to is not None and to == to and str(to).strip() and str(to).strip().upper() != reporting_currency:
+            if not pd.isna(to) and str(to).strip() and str(to).strip().upper() != reporting_currency:
                 continue  # a rate to another currency does not convert into this one
             month = pd.Timestamp(row.month).date().replace(day=1)
             lookup[(month, str(row.currency).upper())] = float(row.rate)

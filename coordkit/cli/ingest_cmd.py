@@ -184,9 +184,8 @@ def _write_rejected(result, out, stream=None) -> None:
 def run_status(args) -> int:
     import pandas as pd
 
-    from coordkit.ingest.workspace import open_workspace
-
     from coordkit.ingest.currency import amounts_kept_apart
+    from coordkit.ingest.workspace import open_workspace
 
     with open_workspace(args.workspace, read_only=True) as ws:
         status = ws.status()

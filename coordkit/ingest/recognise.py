@@ -116,7 +116,7 @@ def peek(path: str | Path) -> list[FileHead]:
 
         try:
             names = [str(n) for n in pq.read_schema(path).names]
-        except Exception:  # not Parquet at all: the reader names the problem
+        except Exception:  # noqa: BLE001 - not Parquet at all: the reader names the problem
             return []
         return [FileHead(path, ["\t".join(names)], [{d: list(names) for d in _DELIMITERS}])]
     with path.open("rb") as handle:
@@ -154,7 +154,7 @@ def _peek_excel(path: Path) -> list[FileHead]:
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # not an Excel file at all: the reader names the problem
+    except Exception:  # noqa: BLE001 - not an Excel file at all: the reader names the problem
         return []
     heads = []
     try:

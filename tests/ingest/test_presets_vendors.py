@@ -215,9 +215,9 @@ def test_excel_twin_is_recognised_and_reads_the_same_rows(twin, original):
     a = {p.name: read_table(VENDORS / original, p.table, p).accepted for p in recognise(VENDORS / original).presets}
     b = {p.name: read_table(VENDORS / twin, p.table, p).accepted for p in recognise(VENDORS / twin).presets}
     assert a.keys() == b.keys()
-    for name in a:
-        key = [c for c in a[name].columns if c.endswith("_id")][0]
-        assert sorted(a[name][key]) == sorted(b[name][key]), name
+    for name, rows in a.items():
+        key = next(c for c in rows.columns if c.endswith("_id"))
+        assert sorted(rows[key]) == sorted(b[name][key]), name
 
 
 def test_not_read_downloads_are_named_with_candidates():
@@ -307,12 +307,12 @@ def test_ga4_sessions_carry_the_period_and_the_default_channel_group():
 def test_deliverables_say_what_is_done():
     asana = _read("asana/q1-marketing-launches.csv", "asana-tasks").accepted.set_index("deliverable_id")
     recs = records("asana/q1-marketing-launches.csv", "Task ID")
-    assert {r["Task ID"] for r in recs if r["Completed At"]} == set(asana.index[asana["done"] == True])  # noqa: E712
+    assert {r["Task ID"] for r in recs if r["Completed At"]} == set(asana.index[asana["done"] == True])
     trello = _read("trello/q1-marketing-launches.csv", "trello-cards").accepted.set_index("deliverable_id")
     assert trello.loc["65f10000c0ffee000000", "campaign"] == "2026 Spend Leak Report"
-    assert trello.loc["65f10000c0ffee000000", "done"] == True  # noqa: E712
+    assert trello.loc["65f10000c0ffee000000", "done"] == True
     monday = _read("monday/q1-marketing-launches.xlsx", "monday-items").accepted
-    assert (monday["done"] == True).sum() == sum(1 for r in monday_items() if r[3] == "Done")  # noqa: E712
+    assert (monday["done"] == True).sum() == sum(1 for r in monday_items() if r[3] == "Done")
 
 
 # --- one folder, one command, twice -------------------------------------------------
