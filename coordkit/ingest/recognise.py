@@ -7,7 +7,7 @@ Presets with the same ``export`` read one download into several tables (HubSpot
 contacts -> touchpoints and leads), so a download is recognised as an export,
 and ingested once per preset of that export.
 
-The first 120 lines (or sheet rows) are enough: the header row is found among
+The first 5,000 lines (1 MB; 120 rows of each sheet) are enough: the header row is found among
 them, so the preamble above it is skipped without a ``skip_rows`` setting and
 the delimiter of that row is known (a UTF-16 "Excel" download is tab-separated).
 When two exports fit equally well, or none does, :class:`RecognitionError`
@@ -38,8 +38,9 @@ __all__ = [
     "with_located_header",
 ]
 
-_PEEK_LINES = 120
-_PEEK_BYTES = 1 << 16
+_PEEK_LINES = 5000
+_PEEK_BYTES = 1 << 20
+_PEEK_SHEET_ROWS = 120
 _DELIMITERS = (",", "\t", ";", "|")
 
 
@@ -127,6 +128,9 @@ def peek(path: str | Path) -> list[FileHead]:
     for line in lines:
         per = {}
         for delimiter in _DELIMITERS:
+            if delimiter not in line:
+                per[delimiter] = [line]
+                continue
             try:
                 per[delimiter] = next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
             except csv.Error:
@@ -160,7 +164,7 @@ def _peek_excel(path: Path) -> list[FileHead]:
     try:
         for sheet in book.worksheets:
             lines, cells = [], []
-            for row in sheet.iter_rows(max_row=_PEEK_LINES, values_only=True):
+            for row in sheet.iter_rows(max_row=_PEEK_SHEET_ROWS, values_only=True):
                 values = ["" if v is None else str(v) for v in row]
                 lines.append("\t".join(values))
                 cells.append({d: values for d in _DELIMITERS})

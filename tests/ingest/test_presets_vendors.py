@@ -413,3 +413,20 @@ def test_validate_without_flags_checks_every_table_of_the_recognised_export(caps
     assert f"-> outcomes (preset hubspot-contacts): {len(leads)} read, {len(leads)} accepted" in out
     assert f"-> touchpoints (preset hubspot-contacts-first-touch): {len(hubspot_contacts())} read" in out
     assert "not a lead: lifecycle stage Subscriber" in out
+
+
+def test_ga4_table_below_a_long_chart_series_is_found(tmp_path):
+    # a year of daily chart rows for 8 channel groups puts the table ~3,000 lines down
+    source = (VENDORS / "ga4/traffic-acquisition-channels-two-tables.csv").read_text(encoding="utf-8").splitlines()
+    chart_header = source.index("Nth day,Session primary channel group (Default Channel Group),Sessions")
+    series = [f"{day:04d},{group},{(day * 7 + len(group)) % 300}" for day in range(365)
+              for group in ("Paid Search", "Paid Social", "Organic Search", "Direct", "Email", "Referral", "Organic Social", "Display")]
+    end_of_series = source.index("", chart_header)
+    long_file = tmp_path / "traffic.csv"
+    long_file.write_text("\n".join([*source[: chart_header + 1], *series, *source[end_of_series:]]) + "\n", encoding="utf-8")
+    found = recognise(long_file)
+    assert [p.name for p in found.presets] == ["ga4-traffic-acquisition"]
+    result = read_table(long_file, "sessions", found.presets[0])
+    recs = records("ga4/traffic-acquisition-channels-two-tables.csv", "Session primary channel group (Default Channel Group)")
+    assert len(result.accepted) == len(recs)
+    assert result.accepted["sessions"].sum() == sum(int(r["Sessions"]) for r in recs)
