@@ -158,3 +158,15 @@ def test_ga4_sessions_read_as_canonical_campaigns_for_the_lagged_association(app
 
     with open_workspace(applied, read_only=True) as ws:
         assert weekly_sessions(ws)["sessions"].sum() == pytest.approx(recount)
+
+
+def test_the_rendered_review_credits_campaigns_and_flags_only_the_campaign_no_crm_knows(applied, tmp_path):
+    import json
+
+    assert main(["review", "--workspace", str(applied), "--week", "2026-W42", "--out", str(tmp_path)]) == 0
+    figures = json.loads((tmp_path / "2026-W42" / "all.json").read_text(encoding="utf-8"))
+    assert sum(row["pipeline_13w"] for row in figures["attributed_by_channel"]) > 0
+    # every campaign the CRM ties to deals earns outcomes; only the Meta decoy no CRM record names is flagged
+    assert figures["activity_without_outcome"] == ["TB_Retargeting_Video"]
+    html = (tmp_path / "2026-W42" / "all.html").read_text(encoding="utf-8")
+    assert "of outputs linked to a campaign" in html
