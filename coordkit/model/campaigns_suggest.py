@@ -183,7 +183,13 @@ def _name(labels: list[str], readings: dict[str, LabelReading], facts: pd.DataFr
     crm = [x for x in labels if facts.at[x, "crm"] and _reads_like_a_name(x)]
     if crm:
         return max(crm, key=lambda x: (facts.at[x, "rows"], x))
-    # the label that reads most like a name: most words, spaces, fewest symbols
+    if len(labels) == 1:
+        return labels[0]  # one spelling: renaming it would only confuse
+    # a label written as a name (no account prefix, no separators), with the fewest generic words
+    named = [x for x in labels if _reads_like_a_name(x) and "|" not in x and "_" not in x]
+    if named:
+        return max(named, key=lambda x: (-len(readings[x].dropped), facts.at[x, "rows"], x))
+    # else built from the words of the label with the most of them
     best = max(labels, key=lambda x: (len(readings[x].core), x.count(" "), -sum(not c.isalnum() and c != " " for c in x), x))
     words = [w.upper() if w.upper() in best else w.capitalize() for w in readings[best].core]
     years = {y for x in labels for y in readings[x].years}
@@ -258,8 +264,15 @@ def suggest_campaigns(registry: pd.DataFrame, cooccurrence: pd.DataFrame | None 
             continue
         if reading.generic_only:
             words = ", ".join(reading.words)
-            why = f"only generic words ({words}): kept as spelled, never merged into a named campaign"
-            per_label[label] = ("", 0.4, why + (f"; same words as {others[0]!r}" if others else ""), name)
+            same = f"; same words as {others[0]!r}" if others else ""
+            if any(reading.qualifiers):
+                # "emea-newsletter" is a campaign (that market's newsletter); it joins only labels of
+                # exactly the same words, never a named campaign
+                why = f"generic words with a market or period ({words}): its own campaign, merged only with the same words"
+                per_label[label] = (name, 0.75, why + same, name)
+            else:
+                why = f"only generic words ({words}): kept as spelled, never merged into a named campaign"
+                per_label[label] = ("", 0.4, why + same, name)
             continue
         if not others:
             per_label[label] = (name, 0.9, "no other spelling found: a campaign of its own", name)

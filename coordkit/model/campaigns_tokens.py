@@ -124,7 +124,8 @@ def detect_prefixes(labels_by_source: dict[str, list[str]], min_labels: int = 3,
         if len(firsts) < min_labels:
             continue
         word, count = Counter(firsts).most_common(1)[0]
-        if count / len(firsts) >= min_share and len(word) <= 4 and not word.isdigit():
+        # a market (NA, EMEA) is a qualifier that tells campaigns apart, never an account prefix
+        if count / len(firsts) >= min_share and len(word) <= 4 and not word.isdigit() and word not in REGIONS:
             prefixes.add(word)
     return prefixes
 

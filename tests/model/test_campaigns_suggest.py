@@ -104,8 +104,8 @@ def test_regions_are_markets_not_words_to_merge_on():
         ("emea-spend-leak-report", "a.csv", "outputs", "campaign", "emea"),
         ("EMEA | Spend Leak Report", "b.csv", "outputs", "campaign", "emea"),
         ("na-spend-leak-report", "a.csv", "outputs", "campaign", "na"),
-        ("na-retargeting", "a.csv", "outputs", "campaign", None),
-        ("emea-retargeting", "a.csv", "outputs", "campaign", None),
+        ("na-retargeting", "a.csv", "outputs", "campaign", "na-rt"),  # generic words + market: its own
+        ("emea-retargeting", "a.csv", "outputs", "campaign", "emea-rt"),
     ]
     suggestions = suggest_campaigns(registry(labels))
     assert_partition(suggestions, labels)
@@ -144,3 +144,18 @@ def test_reading_drops_generic_words_and_keeps_qualifiers():
     assert read_label("Last chance: LinkedIn Lead Gen").core == ()
     assert all(is_placeholder(x) for x in ("(not set)", "(organic)", "(direct)", "", None, " (none) "))
     assert not is_placeholder("Direct Mail Spring")
+
+
+def test_a_lone_label_keeps_its_spelling_and_market_newsletters_stay_apart():
+    labels = [
+        ("na-webinar-series", "a.csv", "outputs", "campaign", "na-series"),
+        ("emea-newsletter", "a.csv", "outputs", "utm_campaign", "emea-news"),
+        ("EMEA Newsletter", "b.csv", "outputs", "campaign", "emea-news"),
+        ("na-newsletter", "a.csv", "outputs", "campaign", "na-news"),
+        ("newsletter", "a.csv", "outputs", "campaign", None),
+    ]
+    suggestions = suggest_campaigns(registry(labels))
+    assert_partition(suggestions, labels)
+    by_label = suggestions.set_index("label")["campaign"]
+    assert by_label["na-webinar-series"] == "na-webinar-series"
+    assert by_label["emea-newsletter"] == "EMEA Newsletter"
