@@ -288,7 +288,7 @@ def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: in
             return raw
         skipped = [s for s in skipped if s.row == 1 and start]
     records, spans = _split_records(path, text, delimiter)
-    lines_total = len(_LINE_BREAK.findall(text)) + (0 if _LINE_BREAK.search(text[-2:] or "x") else 1)
+    lines_total = len(_LINE_BREAK.findall(text)) + (0 if text.endswith(("\n", "\r")) else 1)
     # skip_rows counts the lines above the header from the top of the file, a sep= line included
     raw = _tabulate(path, records, list(range(1, len(records) + 1)), max(start, skip_rows), expected, delimiter, skipped)
     raw.encoding, raw.delimiter, raw.warnings = used_encoding, delimiter, warnings + raw.warnings

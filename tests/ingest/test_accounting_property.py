@@ -56,3 +56,57 @@ def test_every_row_is_accounted_for_exactly_once(tmp_path, rows, extras):
     assert result.accepted["created_at"].notna().all()
     assert (result.accepted["amount"].dropna() >= 0).all()
     assert result.accepted["outcome_id"].is_unique
+
+
+# --- physical lines under hostile quoting (issue 14, item 1) ---------------------------------
+
+clean_cells = st.text(alphabet="abc 12,;.-", max_size=6)
+damage = st.lists(
+    st.tuples(st.sampled_from(['"', '"', "\n", "\r", "\r\n", '""', ","]), st.floats(min_value=0, max_value=1)),
+    max_size=4,
+)
+
+
+def _damaged(rows, hits) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["outcome_id", "kind", "created_at", "amount", "stage"])
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    for piece, where in hits:
+        position = int(where * len(text))
+        text = text[:position] + piece + text[position:]
+    return text
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(clean_cells, min_size=5, max_size=5), min_size=1, max_size=12), hits=damage)
+def test_every_physical_line_is_accounted_for_under_stray_quotes_and_line_breaks(tmp_path, rows, hits):
+    """Each line is the header, part of one data/bad record, or a skipped line; else the file is refused at a line."""
+    import re
+
+    from coordkit.errors import ReadError
+    from coordkit.ingest.readers import read_raw
+
+    text = _damaged(rows, hits)
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(text.encode("utf-8"))
+    lines = len(re.findall(r"\r\n|\r|\n", text)) + (0 if text.endswith(("\n", "\r")) else 1)
+    try:
+        raw = read_raw(path, delimiter=",")
+    except ReadError as exc:
+        located = re.search(r"line (\d+)", exc.message)
+        if located:  # refused at a line that exists
+            assert 1 <= int(located.group(1)) <= lines
+        else:  # or for a reason about the whole file
+            assert any(w in exc.message for w in ("no header", "no data rows", "no content")), exc.message
+        return
+    assert raw.lines_total == lines
+    owners = [raw.header_row, *raw.rows, *(b[0] for b in raw.bad_records), *(s.row for s in raw.skipped)]
+    covered = []
+    for row in owners:
+        first, last = raw.spans[row]
+        covered.extend(range(first, last + 1))
+    assert sorted(covered) == list(range(1, lines + 1)), (text, owners)
+    assert raw.rows_read == len(raw.rows) + len(raw.bad_records)
