@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from coordkit.errors import ParameterError, allowed_values_message
+from coordkit.ingest.workspace import STORE_DIR, STORE_FILE
 from coordkit.model.stage_history import build_stage_history
 from coordkit.money import to_reporting_currency
 
-__all__ = ["PipelineData", "SEGMENT_COLUMNS", "data_as_of", "load_pipeline", "prepare_pipeline"]
+__all__ = ["SEGMENT_COLUMNS", "PipelineData", "data_as_of", "load_pipeline", "prepare_pipeline"]
 
 #: what a funnel can be split by; `channel` is the channel of the sourced campaign's outputs
 SEGMENT_COLUMNS = ("team", "campaign", "channel")
@@ -111,10 +112,9 @@ def prepare_pipeline(
     return PipelineData(outcomes.reset_index(drop=True), history, targets, as_of, warnings, currency)
 
 
-#: where the embedded store lives inside a workspace folder (as in coordkit.ingest.workspace;
-#: tests/analysis/test_pipeline_demo.py checks the two agree). Repeated here so that
-#: ``coordkit funnel`` can read the store with DuckDB alone: importing Ibis costs about a second.
-STORE_PATH = (".coordkit", "workspace.duckdb")
+#: where the embedded store lives inside a workspace folder (owned by coordkit.ingest.workspace,
+#: which imports no engine at module level, so ``coordkit funnel`` still reads the store with DuckDB alone)
+STORE_PATH = (STORE_DIR, STORE_FILE)
 
 _STAGE_COLUMNS = ("outcome_id", "stage", "entered_at", "stage_order", "pipeline")
 
@@ -123,7 +123,9 @@ def _read_embedded(folder, config) -> dict | None:
     """The tables straight from the embedded DuckDB store, or None when the workspace is elsewhere."""
     import duckdb
 
-    store = Path(folder).joinpath(*STORE_PATH)
+    from coordkit.ingest.workspace import store_path
+
+    store = store_path(folder)
     if config.backend not in (None, "", "duckdb") or not store.is_file():
         return None
     try:

@@ -77,7 +77,7 @@ class ReviewContext:
     linking: dict
     state: str
     _credit: dict = field(default_factory=dict)
-    _workspace: "Workspace | None" = None
+    _workspace: Workspace | None = None
     _cache_key: str | None = None
 
     def credit(self, model: str) -> pd.DataFrame:
@@ -110,7 +110,7 @@ class ReviewContext:
 
 
     @staticmethod
-    def _attribute(ws: "Workspace", model: str) -> pd.DataFrame:
+    def _attribute(ws: Workspace, model: str) -> pd.DataFrame:
         # through the deals' contacts (outcome_contacts), campaigns canonical (docs/campaigns.md)
         from coordkit.model.campaigns_attribution import attribute_workspace
 
@@ -133,25 +133,19 @@ def _cache_key(path: Path) -> str | None:
     import hashlib
 
     from coordkit._version import __version__
+    from coordkit.ingest.workspace import data_state
 
-    folder = Path(path) / ".coordkit"
-    try:
-        state = (folder / "data-state").read_text(encoding="utf-8").strip()
-        return f"{__version__}-{hashlib.sha1(state.encode()).hexdigest()[:16]}"
-    except OSError:
-        pass
-    try:
-        stat = (folder / "workspace.duckdb").stat()
-    except OSError:
+    state = data_state(path)
+    if state is None:
         return None
-    return f"{__version__}-{stat.st_mtime_ns}-{stat.st_size}"
+    return f"{__version__}-{hashlib.sha1(state.encode()).hexdigest()[:16]}"
 
 
 def _cache_file(path: Path, name: str) -> Path:
     return Path(path) / ".coordkit" / CACHE_DIR / name
 
 
-def review_context(workspace: "str | Path | Workspace", use_cache: bool = True) -> ReviewContext:
+def review_context(workspace: str | Path | Workspace, use_cache: bool = True) -> ReviewContext:
     """Read what every review of this workspace needs (from a cache when the store has not changed).
 
     The cache lives in ``.coordkit/cache/`` and is keyed by the store file's
@@ -204,7 +198,7 @@ def _write_pickle(target: Path, payload) -> None:
         pass  # a read-only workspace simply goes without a cache
 
 
-def _read_context(ws: "Workspace") -> ReviewContext:
+def _read_context(ws: Workspace) -> ReviewContext:
     facts = outcome_facts(ws)
     outputs = output_facts(ws)
     log = ws.ingest_log()
@@ -226,7 +220,7 @@ def _read_context(ws: "Workspace") -> ReviewContext:
     )
 
 
-def _touch_counts(ws: "Workspace") -> pd.DataFrame:
+def _touch_counts(ws: Workspace) -> pd.DataFrame:
     """Touches per linked campaign (for "activity without outcome")."""
     from coordkit.model.link import link_touchpoints
 
@@ -235,7 +229,7 @@ def _touch_counts(ws: "Workspace") -> pd.DataFrame:
     return grouped.to_pandas()
 
 
-def _linking_summary(ws: "Workspace", touches) -> dict:
+def _linking_summary(ws: Workspace, touches) -> dict:
     from coordkit.model.campaigns_coverage import campaign_coverage
     from coordkit.model.link import link_touchpoints, linking_report
 
@@ -330,7 +324,7 @@ def _team_rows(frame: pd.DataFrame, team: str) -> pd.DataFrame:
 
 
 def compute_weekly_review(
-    workspace: "str | Path | Workspace | ReviewContext",
+    workspace: str | Path | Workspace | ReviewContext,
     week=None,
     team: str = ALL_TEAMS,
     model: str | None = None,

@@ -185,7 +185,9 @@ def save_checkin(
     if due is not None and not owner:
         raise ParameterError(f"next actions due {due.isoformat()} need an owner; owner is empty",
                              hint="name who does them, or clear the due date")
-    if not (folder / ".coordkit" / "workspace.duckdb").exists():
+    from coordkit.ingest.workspace import is_workspace
+
+    if not is_workspace(folder):
         raise WorkspaceError(f"{folder} is not a coordkit workspace (no .coordkit/workspace.duckdb)",
                              hint="pass the folder you ingested into, e.g. the one `coordkit demo` built")
     week_start = parse_week(week, load_config(folder).week_start)

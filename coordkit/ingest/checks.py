@@ -19,7 +19,12 @@ import pandas as pd
 from coordkit.config import WorkspaceConfig
 from coordkit.contract import CHANNELS, Column, Table
 from coordkit.errors import ValidationError
-from coordkit.ingest.dates import SPECIAL_FORMATS, decide_date_order, order_from_options, parse_dates
+from coordkit.ingest.dates import (
+    SPECIAL_FORMATS,
+    decide_date_order,
+    order_from_options,
+    parse_dates,
+)
 from coordkit.ingest.mapping import describe_source
 from coordkit.ingest.messages import Message, Problems, shown_value
 from coordkit.ingest.numbers import decide_locale, locale_from_options, parse_numbers

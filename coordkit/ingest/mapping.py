@@ -15,7 +15,13 @@ import pandas as pd
 
 from coordkit.contract import Table
 from coordkit.errors import SchemaError
-from coordkit.ingest.headers import closest_header, column_letter, duplicate_headers, find_header, normalise_header
+from coordkit.ingest.headers import (
+    closest_header,
+    column_letter,
+    duplicate_headers,
+    find_header,
+    normalise_header,
+)
 from coordkit.ingest.messages import Message
 from coordkit.ingest.presets import Preset
 from coordkit.ingest.readers import CANDIDATE_DELIMITERS, RawTable

@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import time
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -34,8 +34,8 @@ from coordkit.ingest.prepare import PERSONAL_HEADER, prepare_raw
 from coordkit.ingest.presets import Preset, load_preset
 from coordkit.ingest.readers import RawTable, read_raw
 from coordkit.ingest.recognise import preamble_of
-from coordkit.privacy import hash_contact_ids
 from coordkit.ingest.structure import Skipped
+from coordkit.privacy import hash_contact_ids
 
 __all__ = ["CHANNEL_SYNONYMS", "STAGES", "ReadResult", "RejectedFile", "failure_json", "normalise_channel", "read_table"]
 

@@ -19,20 +19,33 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-import ibis
-import pandas as pd
 from filelock import FileLock, Timeout
 
 from coordkit.config import WorkspaceConfig, load_config
 from coordkit.contract import TABLES, Table, table_spec
 from coordkit.errors import CoordkitError, WorkspaceError, WorkspaceLockedError
 from coordkit.ingest.backends import connect_backend, is_embedded
-from coordkit.ingest.campaign_map import apply_campaign_map
-from coordkit.ingest.validate import ReadResult, read_table
 
-__all__ = ["STORE_DIR", "STORE_FILE", "IngestReport", "Workspace", "ingest_files", "open_workspace"]
+if TYPE_CHECKING:  # the engine is imported when a workspace is opened, not when its paths are asked for
+    import duckdb
+    import pandas as pd
+
+    from coordkit.ingest.validate import ReadResult
+
+__all__ = [
+    "STORE_DIR",
+    "STORE_FILE",
+    "IngestReport",
+    "Workspace",
+    "data_state",
+    "data_state_path",
+    "ingest_files",
+    "is_workspace",
+    "open_workspace",
+    "store_path",
+]
 
 STORE_DIR = ".coordkit"
 STORE_FILE = "workspace.duckdb"
@@ -140,6 +153,9 @@ class Workspace:
     def _connect(self):
         if self.backend is not None:
             return self.backend
+        import duckdb
+        import ibis
+
         deadline = time.monotonic() + self.config.lock_timeout_seconds
         while True:
             try:
@@ -213,6 +229,8 @@ class Workspace:
                 raise WorkspaceError(f"workspace {self.path} has no {name!r} table yet", hint=f"run: coordkit ingest FILE --as {name}")
             raise WorkspaceError(f"workspace {self.path} has no {name!r} table yet")
         table = self.con.table(name)
+        from coordkit.ingest.campaign_map import apply_campaign_map
+
         return apply_campaign_map(self.path, name, table) if canonical_campaigns and name in TABLES else table
 
     def ingest_log(self) -> pd.DataFrame:
@@ -246,6 +264,8 @@ class Workspace:
             row["ingests"] = int((log["table_name"] == spec.name).sum()) if not log.empty else 0
             row["rejected_rows"] = int((rejected["table_name"] == spec.name).sum()) if not rejected.empty else 0
             records.append(row)
+        import pandas as pd
+
         return pd.DataFrame(records)
 
     # --- writing ---------------------------------------------------------------
@@ -259,6 +279,8 @@ class Workspace:
         content_hash, size = _file_hash(path)
         preset_name = str(preset) if preset else "canonical"
         try:
+            from coordkit.ingest.validate import read_table
+
             result = read_table(path, table, preset, config=self.config, **read_options)
         except CoordkitError as exc:
             report = IngestReport(path, table, preset_name, "failed", message=exc.message)
@@ -282,7 +304,7 @@ class Workspace:
     def _mark_data_changed(self, ingest_id: int | str) -> None:
         """Record the latest ingest in a small file, so caches can tell new data from other writes
         (a check-in note also changes the store file, but not the data a review shows)."""
-        state = self.path / STORE_DIR / DATA_STATE_FILE
+        state = data_state_path(self.path)
         state.write_text(f"{ingest_id} {time.time_ns()}\n", encoding="utf-8")
 
     def write_lock(self):
@@ -431,6 +453,38 @@ class Workspace:
             )
         finally:
             self.duckdb.unregister("_rejected_new")
+
+
+def store_path(folder: str | Path) -> Path:
+    """The embedded store of the workspace in ``folder`` (it may not exist yet)."""
+    return Path(folder) / STORE_DIR / STORE_FILE
+
+
+def data_state_path(folder: str | Path) -> Path:
+    """The small file every ingest rewrites; caches of derived data key on it."""
+    return Path(folder) / STORE_DIR / DATA_STATE_FILE
+
+
+def is_workspace(folder: str | Path) -> bool:
+    """True when ``folder`` holds an embedded coordkit store."""
+    return store_path(folder).exists()
+
+
+def data_state(folder: str | Path) -> str | None:
+    """A text that changes whenever an ingest changes the data, or None without a store.
+
+    Only ingests rewrite the data-state file, so saving a check-in note (which also writes the store) keeps
+    it. A workspace made by an older coordkit has no such file: the store's size and time stand in.
+    """
+    try:
+        return data_state_path(folder).read_text(encoding="utf-8").strip()
+    except OSError:
+        pass
+    try:
+        stat = store_path(folder).stat()
+    except OSError:
+        return None
+    return f"store-{stat.st_mtime_ns}-{stat.st_size}"
 
 
 def _file_hash(path: Path) -> tuple[str | None, int | None]:

@@ -161,7 +161,9 @@ class CheckinExplorer:
                  channel: str = ALL_CHANNELS, author: str = "", context: ReviewContext | None = None):
         if context is None:
             folder = Path(workspace).expanduser()
-            if not (folder / ".coordkit" / "workspace.duckdb").exists():
+            from coordkit.ingest.workspace import is_workspace
+
+            if not is_workspace(folder):
                 raise WorkspaceError(
                     f"{folder.resolve()} is not a coordkit workspace (no .coordkit/workspace.duckdb)",
                     hint="set `workspace` to the folder built by `coordkit demo` or `coordkit ingest` "
