@@ -73,7 +73,8 @@ def _arrays(source: str, models: list[str]) -> dict:
         con.execute(_synthetic_sql(int(float(source))))
         timings["data"] = time.perf_counter() - start
         timings["data_cpu"] = time.process_time() - cpu
-    start = time.perf_counter()
+    cpu_steps = {"imports": time.process_time()}  # process start to here
+    start, cpu = time.perf_counter(), time.process_time()
     if source == "events":
         arrays = read_event_arrays(SHARED / "events_si05.csv")
     elif source == "paths":
@@ -81,15 +82,18 @@ def _arrays(source: str, models: list[str]) -> dict:
     else:
         arrays = event_arrays_from_sql(con, "SELECT * FROM events")
     timings["journeys"] = time.perf_counter() - start
+    cpu_steps["journeys"] = time.process_time() - cpu
     for model in models:
         if source == "paths" and model == "time_decay":
             continue
-        t0 = time.perf_counter()
+        t0, cpu = time.perf_counter(), time.process_time()
         if model == "shapley":
             shapley_channel_credit(arrays)
         else:
             channel_credit(arrays, model)
         timings[model] = time.perf_counter() - t0
+        cpu_steps[model] = time.process_time() - cpu
+    timings["cpu_steps"] = cpu_steps
     return timings
 
 
@@ -150,7 +154,12 @@ def _peer(source: str, models: list[str]) -> dict:
         raw = raw.rename(columns={"customer_id": "contact_id", "time": "touched_at", "interaction": "action"})
     else:
         con = ibis.duckdb.connect()
-        raw = _synthetic(con, int(float(source))).to_polars()
+        # generating the synthetic table is not attribution work (as for coordkit): timed apart
+        start, cpu = time.perf_counter(), time.process_time()
+        table = _synthetic(con, int(float(source)))
+        timings["data"], timings["data_cpu"] = time.perf_counter() - start, time.process_time() - cpu
+        t0 = time.perf_counter()
+        raw = table.to_polars()
     raw = raw.with_columns((raw["action"] == "conversion").alias("converted")) if hasattr(raw, "with_columns") else raw.assign(converted=raw["action"] == "conversion")
     mam = MAM(raw, format_type="session", channels_colname="channel", journey_with_conv_colname="converted",
               datetime_colname="touched_at", user_id_colname="contact_id",
@@ -172,7 +181,9 @@ def _child(tool: str, source: str, models: list[str]) -> None:
     timings = {"coordkit": _arrays, "coordkit-ibis": _ours, "mam": _peer}[tool](source, models)
     timings["total"] = time.perf_counter() - start - timings.get("data", 0.0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024  # KiB -> GiB
-    print(json.dumps({"timings": timings, "peak_gb": peak, "data_cpu": timings.pop("data_cpu", 0.0)}))
+    data_cpu = timings.pop("data_cpu", 0.0)
+    cpu_steps = timings.pop("cpu_steps", None)
+    print(json.dumps({"timings": timings, "peak_gb": peak, "data_cpu": data_cpu, "cpu_steps": cpu_steps}))
 
 
 def _measure(tool, source, models, timeout) -> dict | None:
@@ -252,6 +263,10 @@ def main() -> None:
             cells = " ".join(f"{t[m]:10.3f}" if m in t else f"{'-':>10}" for m in names)
             print(f"{source:>8} {tool:>13} {result['peak_gb']:8.2f} {result['wall']:7.2f} {result['cpu']:7.2f} "
                   f"{t['total']:8.2f}  {cells}", flush=True)
+            if result.get("cpu_steps"):
+                steps = result["cpu_steps"]
+                cells = " ".join(f"{steps[m]:10.3f}" if m in steps else f"{'-':>10}" for m in names)
+                print(f"{'':>8} {'(cpu s)':>13} {'':>8} {'':>7} {'':>7} {'':>8}  {cells}", flush=True)
         if "mam" in walls and "coordkit" in walls:
             print(f"{source:>8} coordkit is {walls['mam'] / walls['coordkit']:.1f}x faster than mam in wall time, "
                   f"{cpus['mam'] / cpus['coordkit']:.1f}x in CPU time")
@@ -261,8 +276,10 @@ def main() -> None:
             if result and "error" not in result:
                 t = result["timings"]
                 slowest = max(goal, key=lambda m: t.get(m, 0.0))
+                steps = result.get("cpu_steps") or {}
+                slowest_cpu = max((steps.get(m, 0.0) for m in goal), default=0.0)
                 print(f"{source:>8} goal: all rule models + markov in one process {result['wall']:.2f} s wall, "
-                      f"{result['cpu']:.2f} s CPU "
+                      f"{result['cpu']:.2f} s CPU, slowest model step {slowest_cpu:.3f} s CPU "
                       f"(start-up included; {t['imports']:.2f} s imports, journeys {t['journeys']:.3f} s, slowest "
                       f"model {slowest} {t[slowest]:.3f} s), {result['peak_gb']:.2f} GB peak", flush=True)
         if source == "events":
