@@ -205,7 +205,9 @@ def channel_credit(
             "conversions": share * float(arrays.conversions.sum()),
             "conversion_value": share * float(arrays.conversion_value.sum()),
         }
-    weight = touch_weights_arrays(arrays, model, order=order, half_life_hours=half_life_hours)
+    effects = markov_chain_arrays(arrays, order)[1] if model == "markov" else None
+    arrays = arrays.credited  # journeys without credit add weight x 0 to every channel
+    weight = touch_weights_arrays(arrays, model, order=order, half_life_hours=half_life_hours, effects=effects)
     conv = np.repeat(arrays.conversions, arrays.n_touches) * weight
     value = np.repeat(arrays.conversion_value, arrays.n_touches) * weight
     return {

@@ -71,6 +71,16 @@ class TouchArrays:
         """Journey length, repeated for every touch."""
         return np.repeat(self.n_touches, self.n_touches)
 
+    @cached_property
+    def credited(self) -> TouchArrays:
+        """The journeys that carry credit (conversions or value), computed once.
+
+        Rule models weight each journey on its own, so credit sums over these
+        only (a fraction of the touches at scale); Markov needs them all.
+        """
+        keep = (self.conversions != 0) | (self.conversion_value != 0)
+        return self if keep.all() else self.subset(keep)
+
     def subset(self, keep: np.ndarray) -> TouchArrays:
         """The journeys selected by the boolean or index array ``keep``, in that order."""
         index = np.flatnonzero(keep) if keep.dtype == bool else np.asarray(keep)
