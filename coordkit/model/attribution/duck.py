@@ -136,6 +136,11 @@ def event_arrays_from_sql(con, source_sql: str, conversion_action: str = "conver
             f"SELECT DISTINCT CAST(channel AS VARCHAR) AS c FROM ({source_sql}) ORDER BY c"
         ).fetchall()
     )
+    if len(channels) >= 65536:
+        from coordkit.errors import AttributionError
+
+        raise AttributionError(f"{len(channels)} distinct channels: attribution supports at most 65,535",
+                               hint="group rare channels into 'other' first")
     lookup = "[" + ", ".join("'" + c.replace("'", "''") + "'" for c in channels) + "]"
     action = "'" + conversion_action.replace("'", "''") + "'"
     # Contacts get a dense integer id (any order: journeys never span contacts), so the
@@ -149,22 +154,24 @@ def event_arrays_from_sql(con, source_sql: str, conversion_action: str = "conver
         )
         SELECT c.cid AS cid,
                epoch_us(s.touched_at) AS us,
-               CAST(s.action = {action} AS TINYINT) AS conv,
-               CAST(list_position({lookup}, CAST(s.channel AS VARCHAR)) - 1 AS INTEGER) AS code,
+               -- conversion flag and channel packed in one key: one sort column fewer
+               CAST(CAST(s.action = {action} AS INTEGER) * 65536
+                    + list_position({lookup}, CAST(s.channel AS VARCHAR)) - 1 AS INTEGER) AS cc,
                CAST(s.conversion_value AS DOUBLE) AS value
         FROM src s JOIN contacts c ON CAST(s.contact_id AS VARCHAR) = c.contact
-        ORDER BY cid, us, conv, code, value
+        ORDER BY cid, us, cc, value
         """
     ).fetchnumpy()
     cid = np.asarray(result["cid"], dtype=np.int64)
+    cc = np.asarray(result["cc"], dtype=np.int64)
     new_contact = np.ones(len(cid), dtype=bool)
     new_contact[1:] = cid[1:] != cid[:-1]
     value = np.nan_to_num(np.asarray(result["value"], dtype=np.float64), nan=0.0)
     return from_sorted_events(
         new_contact,
         np.asarray(result["us"], dtype=np.int64),
-        np.asarray(result["conv"], dtype=np.int8),
-        np.asarray(result["code"], dtype=np.int32),
+        (cc >= 65536).astype(np.int8),
+        (cc % 65536).astype(np.int32),
         value,
         channels,
     )
