@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -26,6 +27,8 @@ from coordkit.ingest.validate import read_table
 from coordkit.ingest.workspace import open_workspace
 
 VENDORS = Path(__file__).resolve().parents[1] / "fixtures" / "vendors"
+#: the en-GB Salesforce report as a German-locale user exports it (tests/fixtures/locale-variants/README.md)
+DE_DE = "../locale-variants/salesforce-opportunities-de-DE.csv"
 
 
 # --- an independent recount ------------------------------------------------------
@@ -60,14 +63,18 @@ def only_first_cell(record: dict) -> bool:
     return bool(values[0].strip()) and not any(v.strip() for v in values[1:])
 
 
-def number(text: str) -> float:
-    return float(text.replace(",", "")) if text.strip() not in ("", "--") else 0.0
+def number(text: str, decimal_comma: bool = False) -> float:
+    if text.strip() in ("", "--"):
+        return 0.0
+    return float(text.replace(".", "").replace(",", ".")) if decimal_comma else float(text.replace(",", ""))
 
 
 def money(recs, column: str, currency_column: str | None = None, currency: str | None = None) -> dict[str, float]:
     totals: dict[str, float] = defaultdict(float)
     for r in recs:
-        totals[r[currency_column] if currency_column else currency] += number(r[column])
+        # a German-locale report writes 95.000,00
+        decimal_comma = bool(re.fullmatch(r"[\d.]+,\d{2}", r[column].strip()))
+        totals[r[currency_column] if currency_column else currency] += number(r[column], decimal_comma)
     return dict(totals)
 
 
@@ -142,6 +149,7 @@ CASES = {
         "outcomes", salesforce("salesforce/opportunities-en-US.csv"), "Amount", "Opportunity Currency")},
     "salesforce/opportunities-en-GB.csv": {"salesforce-opportunities": (
         "outcomes", salesforce("salesforce/opportunities-en-GB.csv"), "Amount", "Opportunity Currency")},
+    DE_DE: {"salesforce-opportunities": ("outcomes", salesforce(DE_DE), "Amount", "Opportunity Currency")},
     "salesforce/opportunity-contact-roles-en-US.csv": {"salesforce-contact-roles": (
         "outcome_contacts", salesforce("salesforce/opportunity-contact-roles-en-US.csv", "Opportunity ID"), None, None)},
     "ga4/traffic-acquisition-source-medium.csv": {"ga4-traffic-acquisition": (
@@ -278,13 +286,17 @@ def test_hubspot_deals_keep_each_currency_and_the_original_source_utm():
     assert (globex["currency"], globex["won"]) == ("EUR", True)
 
 
-def test_salesforce_en_us_and_en_gb_read_the_same_dates():
+def test_salesforce_en_us_en_gb_and_de_de_read_the_same_dates_and_amounts():
     us = _read("salesforce/opportunities-en-US.csv", "salesforce-opportunities").accepted.set_index("outcome_id")
     gb = _read("salesforce/opportunities-en-GB.csv", "salesforce-opportunities").accepted.set_index("outcome_id")
+    # de-DE: 28.02.2026 and 95.000,00 (the same report exported by a German-locale user)
+    de = _read(DE_DE, "salesforce-opportunities").accepted.set_index("outcome_id")
     assert us.loc["0065g00000Ab000QAA", "created_at"] == pd.Timestamp("2026-02-28", tz="UTC")
     assert us.loc["0065g00000Ab000QAA", "closed_at"] == pd.Timestamp("2026-05-13", tz="UTC")
-    pd.testing.assert_series_equal(us["created_at"].sort_index(), gb["created_at"].sort_index())
-    pd.testing.assert_series_equal(us["closed_at"].sort_index(), gb["closed_at"].sort_index())
+    assert de.loc["0065g00000Ab000QAA", "amount"] == 95000.0
+    for other in (gb, de):
+        for column in ("created_at", "closed_at", "amount", "currency"):
+            pd.testing.assert_series_equal(us[column].sort_index(), other[column].sort_index())
 
 
 def test_ga4_sessions_carry_the_period_and_the_default_channel_group():
@@ -328,7 +340,7 @@ def _table_counts(workspace: Path) -> dict[str, int]:
 def test_a_folder_of_every_download_ingests_with_one_command_twice_with_identical_counts(tmp_path, capsys):
     folder = tmp_path / "downloads"
     for name in [*CASES, *TWINS]:
-        target = folder / name
+        target = folder / name.replace("../", "")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(VENDORS / name, target)
     workspace = tmp_path / "ws"
