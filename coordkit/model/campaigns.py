@@ -16,7 +16,12 @@ import ibis
 import pandas as pd
 
 from coordkit.contract import TABLES
-from coordkit.ingest.campaign_map import URL_COLUMN, campaign_label_columns, read_campaign_map, utm_from_url
+from coordkit.ingest.campaign_map import (
+    URL_COLUMN,
+    campaign_label_columns,
+    read_campaign_map,
+    utm_from_url,
+)
 
 __all__ = ["REGISTRY_COLUMNS", "UNTAGGED", "campaign_cooccurrence", "campaign_registry", "source_name"]
 

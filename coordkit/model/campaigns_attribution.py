@@ -107,7 +107,7 @@ def _sourced(outcomes, outputs, week_of) -> pd.DataFrame:
 
     extra = [c for c in ("kind", "team") if c in outcomes.columns]
     facts = outcomes.select(
-        outcome_id=outcomes.outcome_id.cast("string"), created_at=outcomes.created_at, *extra,
+        *extra, outcome_id=outcomes.outcome_id.cast("string"), created_at=outcomes.created_at,
         _amount=outcomes.amount.cast("float64"),
     ).to_pandas()
     credited = sourced_attribution(outcomes, outputs)

@@ -25,6 +25,10 @@ __all__ = [
     "split_words",
 ]
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: values that mean "no campaign": analytics placeholders and empty tags
 PLACEHOLDERS = frozenset({
     "(not set)", "(none)", "(organic)", "(direct)", "(referral)", "(cross-network)", "(data not available)",
@@ -33,7 +37,7 @@ PLACEHOLDERS = frozenset({
 })
 
 #: channel, network, objective, format and e-mail words: how a campaign runs, not which one it is
-GENERIC_WORDS = frozenset("""
+GENERIC_WORDS = _words("""
 search display video videos social paid organic email emails mail newsletter newsletters cpc ppc cpm sem seo
 leadgen lead leads gen generation conversion conversions traffic engagement retargeting remarketing rmkt
 prospecting reach ads ad campaign campaigns camp promo promotion promoted boosted boost sponsored
@@ -42,20 +46,21 @@ registration registrations register signup signups recap replay followup announc
 linkedin li facebook fb meta instagram ig google gads adwords bing microsoft twitter tiktok youtube yt
 mailchimp hubspot hootsuite buffer pmax dsa rsa exact phrase broad evergreen always on
 the a an of for and to in with by our your at from
-""".split())
+""")
 
 #: phrases dropped before splitting into words (e-mail kinds written as several words)
 _GENERIC_PHRASES = (
     "last chance", "save the date", "follow up", "follow-up", "thank you", "thanks for attending",
     "lead gen", "lead generation", "always on", "always-on", "e-mail", "e-book",
 )
-_STOP = frozenset("the a an of for and to in with by our your at from on".split())
-_MONTHS = frozenset(
+_STOP = _words("the a an of for and to in with by our your at from on")
+_MONTHS = _words(
     "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august "
-    "september october november december".split()
+    "september october november december"
 )
 #: markets: two labels for different regions are two campaigns, a label without one may join either
-REGIONS = frozenset("na amer americas emea apac latam anz dach nordics benelux us usa uk eu gb de fr es it nl au ca in jp sg global intl ww".split())
+#: (two-letter country codes that are also English words, such as "in" or "it", are left out)
+REGIONS = _words("na amer americas emea apac latam anz dach nordics benelux us usa uk eu global intl ww")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _SHORT_YEAR = re.compile(r"^fy(\d\d)$")
 _QUARTER = re.compile(r"^([qh])([1-4])$")

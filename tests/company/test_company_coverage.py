@@ -153,8 +153,8 @@ def test_ga4_sessions_read_as_canonical_campaigns_for_the_lagged_association(app
     recount = 0.0
     for row in _rows("Traffic_acquisition_Session_campaign.csv", skip=9):
         recount += float(row["Sessions"])
-    from coordkit.ingest.workspace import open_workspace
     from coordkit.analysis.sessions_lag import weekly_sessions
+    from coordkit.ingest.workspace import open_workspace
 
     with open_workspace(applied, read_only=True) as ws:
         assert weekly_sessions(ws)["sessions"].sum() == pytest.approx(recount)

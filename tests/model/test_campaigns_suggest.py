@@ -47,14 +47,14 @@ LINKS = [
 
 def registry(labels=LABELS, first=DAY):
     return pd.DataFrame([
-        dict(label=label, table=t, column=c, file=f, vendor="", rows=3, first=first, last=first, campaign="")
+        {"label": label, "table": t, "column": c, "file": f, "vendor": "", "rows": 3, "first": first, "last": first, "campaign": ""}
         for label, f, t, c, _ in labels
     ])
 
 
 def cooccurrence(links=LINKS):
     return pd.DataFrame([
-        dict(label=a, other=b, rows=n, table="outputs", column="campaign", other_column="url:utm_campaign")
+        {"label": a, "other": b, "rows": n, "table": "outputs", "column": "campaign", "other_column": "url:utm_campaign"}
         for a, b, n in links
     ])
 
@@ -72,7 +72,7 @@ def assert_partition(suggestions: pd.DataFrame, labels) -> None:
     for t, campaigns in by_truth.items():
         assert len(campaigns) == 1 and "" not in campaigns, f"{t}: labels split over {campaigns}"
     names = [next(iter(c)) for c in by_truth.values()]
-    assert len(set(n.casefold() for n in names)) == len(names), f"two campaigns share a name: {names}"
+    assert len({n.casefold() for n in names}) == len(names), f"two campaigns share a name: {names}"
 
 
 def test_every_label_lands_in_its_campaign_and_nothing_else_merges():
