@@ -83,3 +83,22 @@ def print_campaign_coverage(workspace) -> None:
     print("campaigns:")
     for line in campaign_coverage(workspace).lines():
         print(f"  {line}")
+
+
+def print_new_campaign_labels(ws) -> None:
+    """After an ingest into a workspace with a campaign map: the labels the map has not seen yet."""
+    from coordkit.ingest.campaign_map import campaign_map_path, read_campaign_map
+
+    if not campaign_map_path(ws.path).exists():
+        return
+    from coordkit.model.campaigns import campaign_registry
+
+    listed = set(read_campaign_map(ws.path)["label"])
+    labels = campaign_registry(ws).groupby("label")["rows"].sum()
+    new = labels[~labels.index.isin(listed)].sort_values(ascending=False)
+    if new.empty:
+        print("campaigns: every campaign label is in campaign-map.csv")
+        return
+    shown = ", ".join(f"'{label}'" for label in new.index[:5])
+    print(f"campaigns: {len(new)} new label(s) not in campaign-map.csv ({shown}{', ...' if len(new) > 5 else ''}); "
+          "run `coordkit campaigns suggest` to place them")

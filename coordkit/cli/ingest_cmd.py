@@ -121,6 +121,9 @@ def run_ingest(args) -> int:
                 _print_result(report.result, args.show, "coordkit status --rejected lists them all")
         if not args.json:
             _print_amounts_kept_apart(ws)
+            from coordkit.cli.campaigns_cmd import print_new_campaign_labels
+
+            print_new_campaign_labels(ws)
     return failed
 
 

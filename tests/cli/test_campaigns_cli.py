@@ -69,3 +69,16 @@ def test_attribute_workspace_checks_its_options(tmp_path, capsys):
     assert "sourced" in capsys.readouterr().err
     assert main(["attribute", "--model", "linear", "--out", out]) == 2
     assert "--workspace" in capsys.readouterr().err
+
+
+def test_an_ingest_after_the_map_names_only_the_new_labels(tmp_path, capsys):
+    folder = _workspace(tmp_path)
+    out = tmp_path / "campaigns.csv"
+    assert main(["campaigns", "suggest", "--workspace", str(folder), "--out", str(out)]) == 0
+    assert main(["campaigns", "apply", str(out), "--workspace", str(folder)]) == 0
+    more = tmp_path / "more.csv"
+    more.write_text("output_id,published_at,channel,kind,campaign\n"
+                    "c,2026-09-05T10:00:00Z,social,post,Partner Summit 2026\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["ingest", str(more), "--as", "outputs", "--workspace", str(folder)]) == 0
+    assert "1 new label(s) not in campaign-map.csv ('Partner Summit 2026')" in capsys.readouterr().out
