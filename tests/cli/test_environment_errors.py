@@ -19,6 +19,8 @@ from coordkit.cli import (
 )
 from coordkit.errors import WorkspaceError
 
+pytestmark = pytest.mark.hostile
+
 
 def assert_one_clean_error(err: str) -> None:
     assert "Traceback" not in err and "internal error" not in err and "this is a bug" not in err, err

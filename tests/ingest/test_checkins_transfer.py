@@ -11,6 +11,8 @@ from coordkit.errors import ReadError
 from coordkit.ingest.checkins import list_checkins, save_checkin
 from coordkit.ingest.checkins_transfer import import_checkins
 
+pytestmark = pytest.mark.hostile
+
 NOTES = [
     dict(team="all", week="2026-W46", decisions="Pause display\nMove budget", next_actions="Brief events team",
          owner="Amélie", due_date="2026-11-27", author="Jo"),

@@ -18,7 +18,7 @@ from coordkit.cli import main
 from coordkit.errors import ParameterError
 from coordkit.ingest.forget import forget
 
-pytestmark = pytest.mark.slow  # copies the session demo workspace
+pytestmark = [pytest.mark.slow, pytest.mark.hostile]  # copies the session demo workspace
 
 
 def read_csv(path):

@@ -13,8 +13,12 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from coordkit.cli import main
 from coordkit.present.safe_export import safe_cell, write_safe_csv, write_safe_rows
+
+pytestmark = pytest.mark.hostile
 
 PAYLOAD = "=cmd|' /C calc'!A0"
 HOSTILE = f"spring\r{PAYLOAD}"

@@ -11,6 +11,8 @@ from coordkit.analysis.narrative import describe_change, escape_markdown
 from coordkit.present.markdown import markdown_to_html
 from coordkit.safe_text import plain_name
 
+pytestmark = pytest.mark.hostile
+
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # what Slack, Teams and GitHub turn into links: a scheme, www., or a dotted host with a known TLD
 LINKABLE = re.compile(r"(?i)(https?://|mailto:|www\.|\b[a-z0-9-]+\.(com|net|org|io)\b)")

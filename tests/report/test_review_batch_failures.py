@@ -24,7 +24,7 @@ from coordkit.report.review import (
     render_reviews,
 )
 
-pytestmark = pytest.mark.slow  # reads the session's demo workspace
+pytestmark = [pytest.mark.slow, pytest.mark.hostile]  # reads the session's demo workspace
 
 FAILURES = {
     "apac": PermissionError(errno.EACCES, "Permission denied", "/srv/reviews/2026-W47/apac.html"),
