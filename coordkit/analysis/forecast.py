@@ -7,13 +7,16 @@ Method (``docs/pipeline.md``), for the rest of the calendar quarter after ``as_o
   number of days, measured on weekly snapshots of the last ``history_weeks``
   weeks (only snapshots whose outcome is already known are used).
 * **Deals not created yet**: opportunities keep arriving at the recent weekly
-  rate (mean of the last ``rate_weeks`` weeks); one created ``d`` days before
+  rate (mean of the last ``rate_weeks`` weeks), give or take how far that rate
+  has drifted over the same horizon in the past (seasons, campaign pushes:
+  measured on the workspace's own history); one created ``d`` days before
   the quarter ends is won in time with the historical share of deals won
   within ``d`` days of creation; amounts are drawn from recent deals.
 * **Interval**: Monte Carlo (``simulations`` draws). Each draw also redraws the
-  rates themselves (win probabilities from their Beta posterior, the arrival
-  rate from its Gamma posterior), so the interval carries the uncertainty of
-  the rates, not only the luck of the draw. The interval's coverage is measured
+  rates themselves (win probabilities from their Beta posterior, the weekly
+  arrival rate from its sampling distribution) and arrivals are negative
+  binomial with the measured week-to-week variance, so the interval carries the
+  uncertainty of the rates, not only the luck of the draw. The interval's coverage is measured
   by :func:`backtest_forecast`, not assumed.
 * **Gap**: each extra opportunity a week is worth its expected won amount
   within the quarter (or its amount, for pipeline created); the gap to target
@@ -79,8 +82,61 @@ def _win_probabilities(data: PipelineData, horizon_days: float, history_weeks: i
     size = int(steps.max()) + 1
     open_n = np.bincount(steps[is_open], minlength=size)
     won_n = np.bincount(steps[is_open & win_in_time], minlength=size)
-    table = pd.DataFrame({"open": open_n, "won": won_n}).rename_axis("step")
+    # one deal sits in many weekly snapshots, so the snapshots are not independent trials:
+    # the posterior uses the number of distinct deals behind each step's snapshots
+    deals = np.array([int(((steps == s) & is_open).any(axis=1).sum()) for s in range(size)])
+    table = pd.DataFrame({"open": open_n, "won": won_n, "deals": deals}).rename_axis("step")
     return table[table["open"] > 0]
+
+
+def _weekly_counts(created: pd.Series, as_of) -> np.ndarray:
+    """Opportunities created per week, oldest first, in the whole weeks before ``as_of``."""
+    age = ((as_of - pd.to_datetime(created, utc=True)) // pd.Timedelta(weeks=1)).to_numpy(dtype=int)
+    if age.size == 0:
+        return np.zeros(0)
+    return np.bincount(age[age >= 0])[::-1].astype(float)
+
+
+def _rate_drift(counts: np.ndarray, rate_weeks: int, horizon_weeks: int) -> float:
+    """Spread (sd of the log ratio) between the coming weeks' rate and the trailing rate, measured in the past.
+
+    For every past week with ``rate_weeks`` before it and ``horizon_weeks`` after
+    it: log(mean of the weeks after / mean of the weeks before). Seasons and
+    campaign pushes move the rate; this is how far they moved it here.
+    """
+    horizon_weeks = max(int(np.ceil(horizon_weeks)), 1)
+    ratios = []
+    for t in range(rate_weeks, len(counts) - horizon_weeks + 1):
+        before, after = counts[t - rate_weeks : t].mean(), counts[t : t + horizon_weeks].mean()
+        if before > 0 and after > 0:
+            ratios.append(np.log(after / before))
+    return float(np.std(ratios, ddof=1)) if len(ratios) >= 8 else 0.0
+
+
+def _arrivals(rng, created: pd.Series, as_of, rate_weeks: int, left_days: float, simulations: int) -> np.ndarray:
+    """New opportunities in the days left, per draw.
+
+    The weekly rate is the mean of the last ``rate_weeks`` weeks, redrawn per
+    simulation with its sampling error and with the drift measured by
+    :func:`_rate_drift` (log-normal); weekly counts vary more than a Poisson
+    process allows, so arrivals are negative binomial with the measured variance.
+    """
+    counts = _weekly_counts(created, as_of)
+    recent = counts[-rate_weeks:] if counts.size else np.zeros(1)
+    mean = recent.mean()
+    var = recent.var(ddof=1) if recent.size > 1 else mean
+    if mean <= 0:
+        return np.zeros(simulations, dtype=int)
+    horizon = left_days / 7
+    drift = _rate_drift(counts, rate_weeks, horizon)
+    weekly = np.maximum(rng.normal(mean, np.sqrt(max(var, mean) / recent.size), size=simulations), 0.0)
+    weekly = weekly * np.exp(rng.normal(-drift**2 / 2, drift, size=simulations))
+    expected = weekly * horizon
+    extra = max(var - mean, 0.0) * horizon  # week-to-week variance beyond Poisson over the horizon
+    if extra <= 0:
+        return rng.poisson(expected)
+    shape = np.maximum((mean * horizon) ** 2 / extra, 1e-6)
+    return rng.poisson(rng.gamma(shape, np.maximum(expected, 1e-12) / shape))
 
 
 def _created_won_within(data: PipelineData, history_weeks: int) -> tuple[np.ndarray, int]:
@@ -119,16 +175,14 @@ def forecast_quarter(
     rates = _win_probabilities(data, left_days, history_weeks)
     steps = _open_stage_at(data.history, opps, as_of)
     open_amount = amount.set_axis(opps["outcome_id"]).reindex(steps.index).fillna(0.0).to_numpy()
-    won_n = rates["won"].reindex(steps.to_numpy()).fillna(0).to_numpy()
-    open_n = rates["open"].reindex(steps.to_numpy()).fillna(0).to_numpy()
-    p = rng.beta(won_n + 0.5, open_n - won_n + 0.5, size=(simulations, len(steps)))
+    rate = (rates["won"] / rates["open"]).reindex(steps.to_numpy()).fillna(0).to_numpy()
+    deals = rates["deals"].reindex(steps.to_numpy()).fillna(0).to_numpy()
+    p = rng.beta(rate * deals + 0.5, (1 - rate) * deals + 0.5, size=(simulations, len(steps)))
     from_open = (rng.random((simulations, len(steps))) < p) @ open_amount
 
     # new deals: arrival rate (Gamma posterior), time to a win, recent amounts
     recent = opps[opps["created_at"] >= as_of - pd.Timedelta(weeks=rate_weeks)]
-    count = len(recent)
-    per_day = rng.gamma(count + 0.5, 1.0 / (7 * rate_weeks), size=simulations)
-    arrivals = rng.poisson(per_day * left_days)
+    arrivals = _arrivals(rng, opps["created_at"], as_of, rate_weeks, left_days, simulations)
     amounts = pd.to_numeric(recent["amount"], errors="coerce").dropna().to_numpy()
     if amounts.size == 0:
         amounts = np.array([0.0])
