@@ -26,9 +26,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coordkit.analysis.pipeline_data import PipelineData, days_between, period_start
+from coordkit.analysis.pipeline_data import (
+    PipelineData,
+    days_between,
+    period_start,
+    pipeline_orders,
+    segments_of,
+)
 from coordkit.analysis.signals import compute_xmr
-from coordkit.errors import ParameterError, allowed_values_message
+from coordkit.model.stage_history import won_step_of
 
 __all__ = ["FUNNEL_COLUMNS", "compute_funnel", "funnel_signals"]
 
@@ -57,14 +63,6 @@ FUNNEL_COLUMNS = (
 )
 
 
-def _segments(outcomes: pd.DataFrame, by: str | None) -> pd.Series:
-    if by is None:
-        return pd.Series("all", index=outcomes.index)
-    if by not in ("team", "campaign", "channel"):
-        raise ParameterError(allowed_values_message("by", by, ("team", "campaign", "channel")))
-    return outcomes[by].replace("", f"(no {by})")
-
-
 def compute_funnel(
     data: PipelineData,
     grain: str = "week",
@@ -74,7 +72,7 @@ def compute_funnel(
 ) -> pd.DataFrame:
     """One row per (pipeline, segment, cohort, step); columns :data:`FUNNEL_COLUMNS`."""
     outcomes = data.outcomes.assign(
-        segment=_segments(data.outcomes, by), cohort=period_start(data.outcomes["created_at"], grain)
+        segment=segments_of(data.outcomes, by), cohort=period_start(data.outcomes["created_at"], grain)
     )
     hist = data.history.merge(outcomes[["outcome_id", "segment", "cohort", "created_at"]], on="outcome_id")
     if hist.empty:
@@ -92,8 +90,9 @@ def compute_funnel(
         lost_here=("lost_here", "sum"),
     )
     # every step of the pipeline for every cohort, even when nobody reached it
-    steps = hist.groupby("pipeline")["step"].max()
-    names = hist.drop_duplicates(["pipeline", "step"]).set_index(["pipeline", "step"])["stage"]
+    orders = pipeline_orders(data)
+    steps = {p: len(order) for p, order in orders.items()}
+    names = {(p, i + 1): s for p, order in orders.items() for i, s in enumerate(order)}
     frames = []
     for (pipeline, segment, cohort), _ in hist.groupby(["pipeline", "segment", "cohort"], sort=True):
         frames.append(
@@ -114,7 +113,7 @@ def compute_funnel(
     last = full["advanced"].isna()
     full.loc[last, "next_step_conversion"] = np.nan
     full["advanced"] = full["advanced"].fillna(0).astype(int)
-    won_step = hist[hist["closed"] == "won"].groupby("pipeline")["last_step"].max()
+    won_step = {p: won_step_of(order) for p, order in orders.items()}
     is_won_step = full["step"].to_numpy() == full["pipeline"].map(won_step).to_numpy()
     won_reached = full["reached"].where(is_won_step).groupby([full["pipeline"], full["segment"], full["cohort"]]).transform("max")
     with np.errstate(divide="ignore", invalid="ignore"):

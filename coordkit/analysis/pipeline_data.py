@@ -17,7 +17,15 @@ from coordkit.ingest.workspace import STORE_DIR, STORE_FILE
 from coordkit.model.stage_history import build_stage_history
 from coordkit.money import to_reporting_currency
 
-__all__ = ["SEGMENT_COLUMNS", "PipelineData", "data_as_of", "load_pipeline", "prepare_pipeline"]
+__all__ = [
+    "SEGMENT_COLUMNS",
+    "PipelineData",
+    "data_as_of",
+    "load_pipeline",
+    "pipeline_orders",
+    "prepare_pipeline",
+    "segments_of",
+]
 
 #: what a funnel can be split by; `channel` is the channel of the sourced campaign's outputs
 SEGMENT_COLUMNS = ("team", "campaign", "channel")
@@ -38,6 +46,8 @@ class PipelineData:
     as_of: pd.Timestamp
     warnings: list[str] = field(default_factory=list)
     currency: str = "USD"
+    #: pipeline -> its stages in funnel order (won stage last), including steps nobody reached yet
+    stage_orders: dict = field(default_factory=dict)
 
 
 def _campaign_channels(outputs: pd.DataFrame) -> pd.Series:
@@ -109,7 +119,8 @@ def prepare_pipeline(
     outcomes = outcomes.drop(columns=["extras", "_source_file", "_source_row"], errors="ignore")
     as_of = default_as_of(outcomes, history) if as_of is None else utc_timestamp(as_of)
     targets = pd.DataFrame() if targets is None else targets.copy()
-    return PipelineData(outcomes.reset_index(drop=True), history, targets, as_of, warnings, currency)
+    orders = dict(history.attrs.get("stage_orders", {}))
+    return PipelineData(outcomes.reset_index(drop=True), history, targets, as_of, warnings, currency, orders)
 
 
 #: where the embedded store lives inside a workspace folder (owned by coordkit.ingest.workspace,
@@ -228,6 +239,23 @@ def data_as_of(data: PipelineData, at: pd.Timestamp) -> PipelineData:
     hist["skipped"] = hist["entered_at"].isna()
     hist["last_step"] = hist.groupby("outcome_id")["step"].transform("max")
     return replace(data, outcomes=outcomes.reset_index(drop=True), history=hist.reset_index(drop=True), as_of=at)
+
+
+def segments_of(outcomes: pd.DataFrame, by: str | None) -> pd.Series:
+    """Each outcome's segment label: "all", or its team / campaign / channel ("(no campaign)" when empty)."""
+    if by is None:
+        return pd.Series("all", index=outcomes.index)
+    if by not in ("team", "campaign", "channel"):
+        raise ParameterError(allowed_values_message("by", by, ("team", "campaign", "channel")))
+    return outcomes[by].replace("", f"(no {by})")
+
+
+def pipeline_orders(data: PipelineData) -> dict:
+    """Each pipeline's steps; from the history itself when the data carries no orders (hand-built frames)."""
+    if data.stage_orders:
+        return data.stage_orders
+    first = data.history.drop_duplicates(["pipeline", "step"]).sort_values(["pipeline", "step"])
+    return {p: tuple(g["stage"]) for p, g in first.groupby("pipeline")}
 
 
 def period_start(stamps: pd.Series, grain: str) -> pd.Series:

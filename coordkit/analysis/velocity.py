@@ -22,9 +22,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coordkit.analysis.funnel import _segments
-from coordkit.analysis.pipeline_data import PipelineData, days_between
+from coordkit.analysis.pipeline_data import PipelineData, days_between, pipeline_orders, segments_of
 from coordkit.analysis.signals import compute_xmr
+from coordkit.model.stage_history import won_step_of
 
 __all__ = ["compute_pipeline_velocity", "compute_time_in_stage", "find_stuck_deals", "summarise_time_in_stage"]
 
@@ -35,12 +35,12 @@ def compute_time_in_stage(data: PipelineData, by: str | None = None) -> pd.DataF
     Columns: outcome_id, pipeline, segment, stage, step, entered_at, days, open.
     """
     hist = data.history
-    won_step = hist[hist["closed"] == "won"].groupby("pipeline")["last_step"].max()
+    won_step = {p: won_step_of(order) for p, order in pipeline_orders(data).items()}
     is_won_step = hist["step"].to_numpy() == hist["pipeline"].map(won_step).to_numpy()
     # a stage first entered only after a later one was reached has no stay of its own (stage_history rule 2)
     late_first = hist["left_at"].notna() & (hist["entered_at"] >= hist["left_at"])
     stays = hist[~hist["skipped"].astype(bool) & ~is_won_step & ~late_first]
-    segments = _segments(data.outcomes, by)
+    segments = segments_of(data.outcomes, by)
     segment = pd.Series(segments.to_numpy(), index=data.outcomes["outcome_id"].to_numpy())
     is_open = stays["left_at"].isna()
     end = stays["left_at"].where(~is_open, data.as_of)
@@ -109,7 +109,7 @@ def compute_pipeline_velocity(
     Columns: segment, week (Monday), open_opportunities, win_rate, avg_deal_size,
     cycle_days, velocity_per_day, xmr_centre, xmr_lower, xmr_upper, xmr_rule.
     """
-    opps = data.outcomes[data.outcomes["kind"] == "opportunity"].assign(segment=lambda f: _segments(f, by))
+    opps = data.outcomes[data.outcomes["kind"] == "opportunity"].assign(segment=lambda f: segments_of(f, by))
     ends = [data.as_of - pd.Timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
     created = _naive(opps["created_at"])
     closed_at = _naive(opps["closed_at"])

@@ -44,6 +44,7 @@ from coordkit.errors import AnalysisError
 
 __all__ = [
     "KNOWN_PIPELINES",
+    "won_step_of",
     "LOST_STAGES",
     "WON_STAGES",
     "build_stage_history",
@@ -159,6 +160,11 @@ def _empty_entries() -> pd.DataFrame:
     )
 
 
+def won_step_of(order: tuple[str, ...]) -> int | None:
+    """1-based step of the won stage in a pipeline's order, or None when it has none."""
+    return next((i + 1 for i, s in enumerate(order) if s in WON_STAGES), None)
+
+
 def stage_order_of(entries: pd.DataFrame, pipelines: dict | None = None) -> tuple[dict, list[str]]:
     """``{pipeline: (stage, ...)}`` in funnel order, won stage last; plus warnings.
 
@@ -208,7 +214,8 @@ def build_stage_history(
     pipeline), reached_at, entered_at (NaT for a skipped stage), skipped,
     reentries, left_at (first entry into a later step; NaT while there),
     closed ("won", "lost" or "" while open), closed_at, last_step (furthest step).
-    Returns the frame and a list of warnings. Inputs are not modified.
+    Returns the frame and a list of warnings; ``frame.attrs["stage_orders"]`` maps
+    each pipeline to its steps in order. Inputs are not modified.
     """
     derived, warnings = hubspot_stage_entries(outcomes, zone)
     parts = [p for p in (stages, derived) if p is not None and len(p)]
@@ -223,7 +230,9 @@ def build_stage_history(
     entries = _close_from_outcomes(entries, outcomes)
     orders, order_warnings = stage_order_of(entries, pipelines)
     warnings += order_warnings
-    return _paths(_first_stage_at_creation(entries, outcomes, orders), orders), warnings
+    history = _paths(_first_stage_at_creation(entries, outcomes, orders), orders)
+    history.attrs["stage_orders"] = orders  # every pipeline's steps, reached or not
+    return history, warnings
 
 
 def _first_stage_at_creation(entries: pd.DataFrame, outcomes: pd.DataFrame, orders: dict) -> pd.DataFrame:

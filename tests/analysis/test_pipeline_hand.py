@@ -149,3 +149,27 @@ def test_unknown_pipeline_is_ordered_with_a_warning():
     assert any("custom" in w and "no known stage order" in w for w in data.warnings)
     order = data.history.drop_duplicates("step").sort_values("step")["stage"].tolist()
     assert order == ["Intro", "Demo", "Proposal", "Negotiation", "Closed Won"]
+
+
+def test_view_as_of_a_past_day_forgets_what_came_later(data):
+    from coordkit.analysis.pipeline_data import data_as_of
+
+    view = data_as_of(data, pd.Timestamp("2026-01-12T00:00:00Z"))  # A in Proposal, B in Proposal, C in Q
+    f = compute_funnel(view, grain="month").set_index("stage")
+    assert f["reached"].to_dict() == {"Qualification": 3, "Discovery": 2, "Proposal": 2, "Negotiation": 0, "Closed Won": 0}
+    assert f.loc["Proposal", "still_open"] == 2 and f.loc["Qualification", "still_open"] == 1
+    assert view.outcomes["won"].isna().all() and view.outcomes["closed_at"].isna().all()
+
+
+def test_forecast_with_nothing_open_and_nothing_arriving_is_zero():
+    from coordkit.analysis.forecast import forecast_quarter
+
+    outcomes, stages = _frames()
+    keep = outcomes["outcome_id"] != "C"
+    data = prepare_pipeline(outcomes[keep], stages[stages["outcome_id"] != "C"], as_of="2026-06-01")
+    forecast = forecast_quarter(data, simulations=200).set_index("metric")
+    # June: A and B closed in Q1, nothing is open, nothing was created in the 13 weeks before
+    for metric in ("won_revenue", "pipeline_created"):
+        row = forecast.loc[metric]
+        assert (row["so_far"], row["expected"], row["lower"], row["upper"]) == (0.0, 0.0, 0.0, 0.0), metric
+        assert row["quarter"] == "2026-Q2"
