@@ -19,6 +19,7 @@ from coordkit.money import to_reporting_currency
 
 __all__ = [
     "SEGMENT_COLUMNS",
+    "NoStageHistoryError",
     "PipelineData",
     "data_as_of",
     "load_pipeline",
@@ -34,6 +35,10 @@ _OUTCOME_COLUMNS = (
     "_source_file", "_source_row",
 )
 _FX_COLUMNS = ("month", "currency", "rate", "to_currency")
+
+
+class NoStageHistoryError(ParameterError):
+    """The workspace has no outcomes or no stage history to follow them through their pipeline."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +209,7 @@ def load_pipeline(workspace, team: str | None = None, as_of=None, pipelines: dic
         frames, config, where = _read_workspace(workspace)
     outcomes, stages = frames["outcomes"], frames["outcome_stages"]
     if outcomes is None or outcomes.empty:
-        raise ParameterError(
+        raise NoStageHistoryError(
             f"workspace {where} has no outcomes yet",
             hint="run: coordkit ingest FILE --as outcomes (and the stage history with --as outcome_stages)",
         )
@@ -215,7 +220,7 @@ def load_pipeline(workspace, team: str | None = None, as_of=None, pipelines: dic
         pipelines=pipelines, fx_rates=frames["fx_rates"], currency=config.currency,
     )
     if data.history.empty:
-        raise ParameterError(
+        raise NoStageHistoryError(
             f"workspace {where} has no stage history",
             hint="ingest it: coordkit ingest stages.csv --as outcome_stages (or --preset salesforce-opportunity-history), "
             "or a HubSpot deals export with its 'Date entered' columns",

@@ -23,7 +23,12 @@ import pandas as pd
 from coordkit.analysis.forecast import forecast_quarter, forecast_sentence
 from coordkit.analysis.funnel import compute_funnel, funnel_signals
 from coordkit.analysis.narrative import format_amount
-from coordkit.analysis.pipeline_data import PipelineData, data_as_of, load_pipeline
+from coordkit.analysis.pipeline_data import (
+    NoStageHistoryError,
+    PipelineData,
+    data_as_of,
+    load_pipeline,
+)
 from coordkit.analysis.velocity import (
     compute_pipeline_velocity,
     compute_time_in_stage,
@@ -77,6 +82,11 @@ def _slow_stages(data: PipelineData, slow_factor: float, min_stays: int) -> tupl
     return overall, slow.reset_index(drop=True)
 
 
+def _nothing_to_show(week, team: str, reason: str) -> PipelineMovement:
+    empty = pd.DataFrame()
+    return PipelineMovement(week, team, empty, empty, empty, empty, empty, empty, [], [reason])
+
+
 def compute_pipeline_movement(
     workspace,
     week,
@@ -92,7 +102,12 @@ def compute_pipeline_movement(
     """
     week = pd.Timestamp(week).date()
     as_of = pd.Timestamp(week, tz="UTC") + pd.Timedelta(days=7)
-    full = data if data is not None else load_pipeline(workspace)
+    if data is None:
+        try:
+            data = load_pipeline(workspace)
+        except NoStageHistoryError as exc:
+            return _nothing_to_show(week, team or "all", f"{exc} ({exc.hint})" if exc.hint else str(exc))
+    full = data
     if team not in ("", "all", None):
         keep = full.outcomes["team"] == team
         ids = set(full.outcomes.loc[keep, "outcome_id"])

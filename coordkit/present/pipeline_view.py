@@ -12,7 +12,7 @@ from coordkit.analysis.narrative import escape_markdown
 from coordkit.analysis.pipeline_movement import PipelineMovement
 from coordkit.present.html import escape, section_html, table_html
 
-__all__ = ["pipeline_movement_html", "pipeline_movement_markdown", "pipeline_panel_html", "show_pipeline_movement"]
+__all__ = ["pipeline_movement_html", "pipeline_movement_markdown", "pipeline_panel", "pipeline_panel_html", "show_pipeline_movement"]
 
 _STAGE_COLUMNS = [
     ("stage", "Stage", "text"),
@@ -44,13 +44,16 @@ _FORECAST_COLUMNS = [
 
 def _sentences_html(movement: PipelineMovement) -> str:
     if not movement.sentences:
-        return '<p class="ck-empty">No stage history for this team and week.</p>'
+        reason = movement.warnings[0] if movement.warnings else "No stage history for this team and week."
+        return f'<p class="ck-empty">{escape(reason)}</p>'
     items = "".join(f"<li>{escape(s)}</li>" for s in movement.sentences)
     return f'<ul class="ck-findings">{items}</ul>'
 
 
 def pipeline_movement_html(movement: PipelineMovement) -> str:
     """The full section: findings, time in stage, stuck deals, forecast."""
+    if movement.forecast.empty:
+        return section_html("Pipeline movement", _sentences_html(movement), section_id="pipeline-movement")
     stages = movement.stage_times
     if len(stages):
         stages = stages[stages["segment"] == "all"]
@@ -72,7 +75,43 @@ def pipeline_movement_html(movement: PipelineMovement) -> str:
 
 def pipeline_panel_html(movement: PipelineMovement) -> str:
     """The check-in's compact panel: the findings only."""
-    return f'<div class="ck-panel ck-pipeline"><h3>Is the pipeline moving?</h3>{_sentences_html(movement)}</div>'
+    return f'<div class="ck-panel ck-pipeline">{_sentences_html(movement)}</div>'
+
+
+_PANEL_CACHE: dict = {}
+
+
+def pipeline_panel(workspace, week, team: str = "all") -> str:
+    """The check-in panel for a workspace folder, week and team.
+
+    The stage history is loaded once per data state (``.coordkit/data-state``
+    changes with every ingest) and each (week, team) panel is kept, so changing
+    the selection in the check-in does not recompute it.
+    """
+    from pathlib import Path
+
+    from coordkit.analysis.pipeline_data import NoStageHistoryError, load_pipeline
+    from coordkit.analysis.pipeline_movement import compute_pipeline_movement
+
+    folder = Path(workspace).resolve()
+    state_file = folder / ".coordkit" / "data-state"
+    state = state_file.read_text(encoding="utf-8") if state_file.is_file() else ""
+    key = (str(folder), state)
+    cached = _PANEL_CACHE.get(key)
+    if cached is None:
+        _PANEL_CACHE.clear()  # one workspace state at a time
+        try:
+            cached = {"data": load_pipeline(folder), "panels": {}}
+        except NoStageHistoryError as exc:
+            cached = {"data": None, "panels": {}, "reason": str(exc)}
+        _PANEL_CACHE[key] = cached
+    if cached["data"] is None:
+        return f'<div class="ck-panel ck-pipeline"><p class="ck-empty">{escape(cached["reason"])}</p></div>'
+    panel_key = (str(week), team)
+    if panel_key not in cached["panels"]:
+        movement = compute_pipeline_movement(folder, week, team, data=cached["data"])
+        cached["panels"][panel_key] = pipeline_panel_html(movement)
+    return cached["panels"][panel_key]
 
 
 def pipeline_movement_markdown(movement: PipelineMovement) -> str:

@@ -55,6 +55,7 @@ from coordkit.ingest.checkins import list_checkins, save_checkin
 from coordkit.model.attribution.models import MODELS
 from coordkit.model.calendar import iso_week_label, parse_week, trailing_weeks
 from coordkit.present.html import escape, table_html
+from coordkit.present.pipeline_view import pipeline_panel
 from coordkit.present.review_view import headline_html, what_moved_parts
 from coordkit.present.svg_charts import trends_svg
 
@@ -237,6 +238,8 @@ class CheckinExplorer:
         self.what_moved.add_class("ck-what-moved")
         self.trends = widgets.HTML()
         self.trends.add_class("ck-trends")
+        self.pipeline = widgets.HTML()  # coordkit.present.pipeline_view
+        self.pipeline.add_class("ck-pipeline")
         # the check-in form
         self.decisions = widgets.Textarea(description="Decisions", placeholder="What did we decide?",
                                           layout=widgets.Layout(width="95%", height="70px"))
@@ -272,6 +275,7 @@ class CheckinExplorer:
                 heading("Attributed pipeline by campaign"), self.campaigns, self.campaign, self.drilldown,
                 heading("What moved the number"), self.what_moved,
                 heading("Trends (13 weeks, natural process limits)"), self.trends,
+                heading("Is the pipeline moving?"), self.pipeline,
                 heading("This week's check-in"),
                 widgets.VBox([self.decisions, self.next_actions,
                               widgets.HBox([self.owner, self.due_date], layout=widgets.Layout(flex_flow="row wrap")),
@@ -503,6 +507,7 @@ class CheckinExplorer:
             self.drilldown.value = self._drilldown_html()
             self.what_moved.value = self._what_moved_html(review)
             self.trends.value = f'<figure class="ck-chart" aria-label="13-week trends">{self.trends_svg(week, team)}</figure>'
+            self.pipeline.value = pipeline_panel(self.path, week, team)
             self.history.value = self._history_html(team)
             self.status.value = ""
         except CoordkitError as exc:

@@ -1,0 +1,47 @@
+"""The rendered weekly review and the check-in show the planted stage facts (docs/pipeline.md).
+
+North-america's June 2026 cohort slump must appear in its review and the
+all-teams review, not in emea's; the check-in panel must name it when the team
+is selected.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from coordkit.report.review import render_reviews
+
+pytestmark = pytest.mark.slow
+WEEK = "2026-11-16"
+
+
+def _text(path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def rendered(demo_workspace, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pipeline-reviews")
+    return {r.team: r for r in render_reviews(demo_workspace, WEEK, teams=["north-america", "emea"], out=out, progress=False)}
+
+
+def test_review_names_the_slump_for_its_team_only(rendered, ground_truth):
+    truth = ground_truth["planted"]["pipeline_movement"]["proposal_slump"]
+    north_america = _text(rendered[truth["team"]].html)
+    assert "Pipeline movement" in north_america
+    assert re.search(r"created in June 2026 moved from Proposal to Negotiation at 31%", north_america)
+    assert "June 2026" not in _text(rendered["emea"].html)
+
+
+def test_checkin_panel_names_the_slump(demo_workspace):
+    from coordkit.present.widgets import CheckinExplorer
+
+    explorer = CheckinExplorer(demo_workspace, team="north-america", week=WEEK)
+    assert "June 2026" in explorer.pipeline.value and "Proposal to Negotiation" in explorer.pipeline.value
+    explorer.set_team("emea")
+    assert "June 2026" not in explorer.pipeline.value
+    explorer.set_team("apac")
+    assert "apac-search-always-on" in explorer.pipeline.value
