@@ -62,14 +62,11 @@ def summarise_time_in_stage(time_in_stage: pd.DataFrame) -> pd.DataFrame:
     """Per pipeline, segment and stage: finished stays (count, median, quartiles, p90, mean) and open ones."""
     done = time_in_stage[~time_in_stage["open"]]
     keys = ["pipeline", "segment", "step", "stage"]
-    summary = done.groupby(keys, sort=True)["days"].agg(
-        finished="size",
-        median_days="median",
-        p25_days=lambda d: d.quantile(0.25),
-        p75_days=lambda d: d.quantile(0.75),
-        p90_days=lambda d: d.quantile(0.90),
-        mean_days="mean",
-    )
+    grouped = done.groupby(keys, sort=True)["days"]
+    summary = grouped.agg(finished="size", median_days="median")
+    quantiles = grouped.quantile([0.25, 0.75, 0.90]).unstack()
+    summary["p25_days"], summary["p75_days"], summary["p90_days"] = (quantiles[q] for q in (0.25, 0.75, 0.90))
+    summary["mean_days"] = grouped.mean()
     still = time_in_stage[time_in_stage["open"]].groupby(keys, sort=True)["days"].agg(open="size", median_open_days="median")
     out = summary.join(still, how="outer").reset_index()
     out["finished"] = out["finished"].fillna(0).astype(int)

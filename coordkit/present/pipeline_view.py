@@ -12,7 +12,10 @@ from coordkit.analysis.narrative import escape_markdown
 from coordkit.analysis.pipeline_movement import PipelineMovement
 from coordkit.present.html import escape, section_html, table_html
 
-__all__ = ["pipeline_movement_html", "pipeline_movement_markdown", "pipeline_panel", "pipeline_panel_html", "show_pipeline_movement"]
+__all__ = [
+    "fill_pipeline_panel",
+    "wait_for_pipeline_panels",
+    "pipeline_movement_html", "pipeline_movement_markdown", "pipeline_panel", "pipeline_panel_html", "show_pipeline_movement"]
 
 _STAGE_COLUMNS = [
     ("stage", "Stage", "text"),
@@ -81,6 +84,13 @@ def pipeline_panel_html(movement: PipelineMovement) -> str:
 _PANEL_CACHE: dict = {}
 
 
+def _cache_key(folder) -> tuple[str, str]:
+    # every ingest rewrites .coordkit/data-state, so new data never shows an old panel
+    state_file = folder / ".coordkit" / "data-state"
+    state = state_file.read_text(encoding="utf-8") if state_file.is_file() else ""
+    return str(folder), state
+
+
 def pipeline_panel(workspace, week, team: str = "all") -> str:
     """The check-in panel for a workspace folder, week and team.
 
@@ -94,9 +104,7 @@ def pipeline_panel(workspace, week, team: str = "all") -> str:
     from coordkit.analysis.pipeline_movement import compute_pipeline_movement
 
     folder = Path(workspace).resolve()
-    state_file = folder / ".coordkit" / "data-state"
-    state = state_file.read_text(encoding="utf-8") if state_file.is_file() else ""
-    key = (str(folder), state)
+    key = _cache_key(folder)
     cached = _PANEL_CACHE.get(key)
     if cached is None:
         _PANEL_CACHE.clear()  # one workspace state at a time
@@ -112,6 +120,47 @@ def pipeline_panel(workspace, week, team: str = "all") -> str:
         movement = compute_pipeline_movement(folder, week, team, data=cached["data"])
         cached["panels"][panel_key] = pipeline_panel_html(movement)
     return cached["panels"][panel_key]
+
+
+_PANEL_THREADS: list = []
+
+
+def fill_pipeline_panel(widget, workspace, week, team: str = "all") -> None:
+    """Set ``widget.value`` to the panel: at once when it is cached, else from a background thread.
+
+    The check-in answers each click in well under a second; the panel for a new
+    week or team takes longer on a busy machine, so it arrives a moment later
+    (and only if the selection has not moved on in between).
+    """
+    import threading
+
+    key = (str(week), team)
+    widget._ck_pipeline_key = key
+    from pathlib import Path
+
+    cached = _PANEL_CACHE.get(_cache_key(Path(workspace).resolve()))
+    if cached and key in cached["panels"]:
+        widget.value = cached["panels"][key]
+        return
+    widget.value = '<p class="ck-note">Working out how the pipeline moved ...</p>'
+
+    def work():
+        try:
+            value = pipeline_panel(workspace, week, team)
+        except Exception as exc:  # shown in the panel, never raised into the widget's event loop
+            value = f'<p class="ck-error">{escape(exc)}</p>'
+        if getattr(widget, "_ck_pipeline_key", None) == key:
+            widget.value = value
+
+    thread = threading.Thread(target=work, name="coordkit-pipeline-panel", daemon=True)
+    _PANEL_THREADS.append(thread)
+    thread.start()
+
+
+def wait_for_pipeline_panels(timeout: float = 60.0) -> None:
+    """Wait for panels being computed in the background (tests, scripts)."""
+    while _PANEL_THREADS:
+        _PANEL_THREADS.pop().join(timeout)
 
 
 def pipeline_movement_markdown(movement: PipelineMovement) -> str:

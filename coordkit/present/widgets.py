@@ -55,7 +55,7 @@ from coordkit.ingest.checkins import list_checkins, save_checkin
 from coordkit.model.attribution.models import MODELS
 from coordkit.model.calendar import iso_week_label, parse_week, trailing_weeks
 from coordkit.present.html import escape, table_html
-from coordkit.present.pipeline_view import pipeline_panel
+from coordkit.present.pipeline_view import fill_pipeline_panel
 from coordkit.present.review_view import headline_html, what_moved_parts
 from coordkit.present.svg_charts import trends_svg
 
@@ -507,7 +507,7 @@ class CheckinExplorer:
             self.drilldown.value = self._drilldown_html()
             self.what_moved.value = self._what_moved_html(review)
             self.trends.value = f'<figure class="ck-chart" aria-label="13-week trends">{self.trends_svg(week, team)}</figure>'
-            self.pipeline.value = pipeline_panel(self.path, week, team)
+            fill_pipeline_panel(self.pipeline, self.path, week, team)
             self.history.value = self._history_html(team)
             self.status.value = ""
         except CoordkitError as exc:
