@@ -12,7 +12,7 @@ from coordkit.demo.settings import (
     NO_OUTCOME_CAMPAIGN,
     T_END,
     T_START,
-    _pick_from,
+    pick_from,
 )
 
 _CONTACT_POOLS = (  # pool name, team, contacts, accounts
@@ -86,7 +86,7 @@ _ORG = (
 )
 
 
-def _generate_contacts(rng) -> pd.DataFrame:
+def generate_contacts(rng) -> pd.DataFrame:
     """~20k contacts in accounts; each contact belongs to one pool (team) and has an engagement level."""
     frames, account_offset = [], 0
     for pool, team, n_contacts, n_accounts in _CONTACT_POOLS:
@@ -134,7 +134,7 @@ _TOUCHES_PER_OUTPUT = {  # kind -> expected touches by known contacts
     "press_release": 30,
 }
 _BRAND_TOUCHES_PER_POST = 55
-_TOUCH_VOLUME = 1.12  # scales every output's touches to land near 150k in all
+TOUCH_VOLUME = 1.12  # scales every output's touches to land near 150k in all
 _ACTIONS = {  # kind -> (actions, probabilities)
     "email": (("open", "click"), (0.72, 0.28)),
     "post": (("view", "click"), (0.6, 0.4)),
@@ -174,18 +174,18 @@ def _assign_contacts(rng, team_pool: np.ndarray, contacts: pd.DataFrame) -> np.n
         mask = team_pool == pool
         members = np.flatnonzero(contacts["pool"].to_numpy() == pool)
         weights = contacts["engagement"].to_numpy()[members]
-        result[mask] = members[_pick_from(rng, weights, int(mask.sum()))]
+        result[mask] = members[pick_from(rng, weights, int(mask.sum()))]
     return result
 
 
-def _generate_touchpoints(
+def generate_touchpoints(
     rng, outputs: pd.DataFrame, contacts: pd.DataFrame, calendar
 ) -> pd.DataFrame:
     """~150k touches on outputs by contacts of the output's team, with weekday and holiday rhythm."""
     kind = outputs["kind"].to_numpy(dtype=object)
     expected = np.array([_TOUCHES_PER_OUTPUT[k] for k in kind], dtype=float)
     expected[outputs["campaign"].to_numpy() == NO_OUTCOME_CAMPAIGN] = _BRAND_TOUCHES_PER_POST
-    expected *= _TOUCH_VOLUME
+    expected *= TOUCH_VOLUME
     # some outputs land, some do not; paid ads run on steady budgets, so they vary less
     spread = np.where(kind == "ad", 0.15, 0.4)
     expected *= np.exp(spread * rng.standard_normal(len(kind)))
@@ -195,7 +195,7 @@ def _generate_touchpoints(
     action = np.empty(len(src), dtype=object)
     for k, (values, probs) in _ACTIONS.items():
         mask = t_kind == k
-        action[mask] = np.asarray(values, dtype=object)[_pick_from(rng, probs, int(mask.sum()))]
+        action[mask] = np.asarray(values, dtype=object)[pick_from(rng, probs, int(mask.sum()))]
     ts = outputs["ts"].to_numpy()[src] + _touch_delays(rng, t_kind, action)
     # people touch less at weekends and over the holidays; live events happen when scheduled
     day = (ts - T_START) // DAY

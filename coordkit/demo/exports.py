@@ -10,12 +10,12 @@ from coordkit.demo.settings import (
     HOLIDAY_WEEKS,
     N_WEEKS,
     TEAMS,
-    _count_text,
-    _iso,
-    _monday,
-    _money,
-    _pick_from,
-    _week_of,
+    count_text,
+    iso,
+    monday,
+    money,
+    pick_from,
+    week_of,
 )
 
 # ================================================================ re-export
@@ -24,16 +24,16 @@ UPDATE_FROM_WEEK = 48  # the re-export covers records created since 2026-08-31
 LATE_CLOSE_SHARE = 0.5
 
 
-def _plan_exports(rng, rows: pd.DataFrame) -> pd.DataFrame:
+def plan_exports(rng, rows: pd.DataFrame) -> pd.DataFrame:
     """Mark late-arriving rows (missing from the first export) and closures logged late."""
-    week = _week_of(rows["ts"].to_numpy())
+    week = week_of(rows["ts"].to_numpy())
     n = len(rows)
     rows = rows.copy()
     rows["late"] = (
         (week >= LATE_FIRST_WEEK) & (week <= LATE_LAST_WEEK) & (rng.random(n) < LATE_SHARE)
     )
     close_week = np.where(
-        rows["close_ts"].to_numpy() >= 0, _week_of(rows["close_ts"].to_numpy()), -1
+        rows["close_ts"].to_numpy() >= 0, week_of(rows["close_ts"].to_numpy()), -1
     )
     rows["close_logged_late"] = (
         rows["closed"].to_numpy()
@@ -44,7 +44,7 @@ def _plan_exports(rng, rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _canonical_outcomes(rows: pd.DataFrame, as_first_export: bool) -> pd.DataFrame:
+def canonical_outcomes(rows: pd.DataFrame, as_first_export: bool) -> pd.DataFrame:
     """Render rows in contract columns; the first export shows late-logged closures still open."""
     closed = rows["closed"].to_numpy().copy()
     stage = rows["stage"].to_numpy(dtype=object).copy()
@@ -59,13 +59,13 @@ def _canonical_outcomes(rows: pd.DataFrame, as_first_export: bool) -> pd.DataFra
         {
             "outcome_id": rows["outcome_id"].to_numpy(dtype=object),
             "kind": rows["kind"].to_numpy(dtype=object),
-            "created_at": _iso(rows["ts"].to_numpy()),
+            "created_at": iso(rows["ts"].to_numpy()),
             "contact_id": rows["contact_id"].to_numpy(dtype=object),
             "contact_email": rows["contact_email"].to_numpy(dtype=object),
             "account_id": rows["account_id"].to_numpy(dtype=object),
             "amount": np.where(is_opp, ["" if np.isnan(a) else f"{a:.2f}" for a in amount], ""),
             "stage": stage,
-            "closed_at": np.where(closed, _iso(np.maximum(close_ts, 0)), ""),
+            "closed_at": np.where(closed, iso(np.maximum(close_ts, 0)), ""),
             "won": np.where(closed, np.where(rows["won"].to_numpy(), "true", "false"), ""),
             "team": rows["team"].to_numpy(dtype=object),
             "owner": rows["owner"].to_numpy(dtype=object),
@@ -106,14 +106,14 @@ def _delivery_counts(rng, outputs: pd.DataFrame, touches: pd.DataFrame) -> pd.Da
         "opens": opens,
         "engagements": engagements,
     }
-    return pd.DataFrame({k: _count_text(np.round(v)) for k, v in counts.items()})
+    return pd.DataFrame({k: count_text(np.round(v)) for k, v in counts.items()})
 
 
-def _canonical_outputs(rng, outputs, touches) -> pd.DataFrame:
+def canonical_outputs(rng, outputs, touches) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "output_id": outputs["output_id"],
-            "published_at": _iso(outputs["ts"].to_numpy()),
+            "published_at": iso(outputs["ts"].to_numpy()),
             "channel": outputs["channel"],
             "kind": outputs["kind"],
             "campaign": outputs["campaign"],
@@ -121,7 +121,7 @@ def _canonical_outputs(rng, outputs, touches) -> pd.DataFrame:
             "owner": outputs["owner"],
             "team": outputs["team"],
             "title": outputs["title"],
-            "cost": _money(outputs["cost"].to_numpy()),
+            "cost": money(outputs["cost"].to_numpy()),
             "url": outputs["url"],
             "utm_source": outputs["utm_source"],
             "utm_medium": outputs["utm_medium"],
@@ -132,11 +132,11 @@ def _canonical_outputs(rng, outputs, touches) -> pd.DataFrame:
     return pd.concat([frame, _delivery_counts(rng, outputs, touches)], axis=1)
 
 
-def _canonical_touchpoints(rng, touches, outputs, contacts) -> pd.DataFrame:
+def canonical_touchpoints(rng, touches, outputs, contacts) -> pd.DataFrame:
     """Touches with three linking styles: output_id; UTM columns + URL; URL only (UTMs inside)."""
     n = len(touches)
     o, c = touches["out_row"].to_numpy(), touches["contact_row"].to_numpy()
-    style = _pick_from(rng, (0.6, 0.25, 0.15), n)  # 0 = output_id, 1 = utm columns, 2 = url only
+    style = pick_from(rng, (0.6, 0.25, 0.15), n)  # 0 = output_id, 1 = utm columns, 2 = url only
     account_only = touches["account_only"].to_numpy()
     utm = {
         col: outputs[col].to_numpy(dtype=object)[o]
@@ -152,7 +152,7 @@ def _canonical_touchpoints(rng, touches, outputs, contacts) -> pd.DataFrame:
                 account_only, "", contacts["contact_id"].to_numpy(dtype=object)[c]
             ),
             "account_id": contacts["account_id"].to_numpy(dtype=object)[c],
-            "touched_at": _iso(touches["ts"].to_numpy()),
+            "touched_at": iso(touches["ts"].to_numpy()),
             "output_id": np.where(style == 0, outputs["output_id"].to_numpy(dtype=object)[o], ""),
             "channel": np.where(style == 0, outputs["channel"].to_numpy(dtype=object)[o], ""),
             "url": np.where(style >= 1, outputs["url"].to_numpy(dtype=object)[o], ""),
@@ -165,12 +165,12 @@ def _canonical_touchpoints(rng, touches, outputs, contacts) -> pd.DataFrame:
 
 
 # ================================================================ targets and spend
-_METRICS = ("pipeline_created", "opportunities", "leads", "won_revenue")
+METRICS = ("pipeline_created", "opportunities", "leads", "won_revenue")
 
 
-def _weekly_metrics(rows: pd.DataFrame) -> pd.DataFrame:
+def weekly_metrics(rows: pd.DataFrame) -> pd.DataFrame:
     """Weekly leads, opportunities, pipeline created and won revenue per team (the final, clean state)."""
-    week = _week_of(rows["ts"].to_numpy())
+    week = week_of(rows["ts"].to_numpy())
     is_opp = rows["kind"].to_numpy() == "opportunity"
     amount = np.nan_to_num(rows["amount"].to_numpy(dtype=float))
     created = pd.DataFrame(
@@ -187,14 +187,14 @@ def _weekly_metrics(rows: pd.DataFrame) -> pd.DataFrame:
     )
     won = rows[rows["won"].to_numpy() & rows["closed"].to_numpy()]
     won_rev = pd.DataFrame(
-        {"team": won["team"], "week": _week_of(won["close_ts"].to_numpy()), "w": won["amount"]}
+        {"team": won["team"], "week": week_of(won["close_ts"].to_numpy()), "w": won["amount"]}
     )
     won_rev = won_rev.groupby(["team", "week"])["w"].sum().rename("won_revenue")
     index = pd.MultiIndex.from_product([TEAMS, range(N_WEEKS)], names=["team", "week"])
     return agg.join(won_rev, how="outer").reindex(index).fillna(0.0)
 
 
-def _targets(weekly: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
+def targets(weekly: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
     """Plan = the team's average over the first 26 weeks, shaped by season, +10% ambition."""
     season = calendar.groupby(calendar["day"] // 7)["season"].mean().to_numpy()
     holiday_week = np.isin(np.arange(N_WEEKS), HOLIDAY_WEEKS)
@@ -202,7 +202,7 @@ def _targets(weekly: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for team in (*TEAMS, "all"):
         series = weekly.groupby(level="week").sum() if team == "all" else weekly.loc[team]
-        for metric in _METRICS:
+        for metric in METRICS:
             base = series[metric].to_numpy()[:26][~holiday_week[:26]].mean()
             for week in range(N_WEEKS):
                 value = 1.1 * base * shape[week]
@@ -211,13 +211,13 @@ def _targets(weekly: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
                     if metric in ("opportunities", "leads")
                     else round(value / 1000) * 1000
                 )
-                rows.append((_monday(week), metric, team, f"{float(value):.2f}"))
+                rows.append((monday(week), metric, team, f"{float(value):.2f}"))
     return pd.DataFrame(rows, columns=["week", "metric", "team", "value"])
 
 
-def _spend(rng, outputs: pd.DataFrame) -> pd.DataFrame:
+def spend(rng, outputs: pd.DataFrame) -> pd.DataFrame:
     """Planned cost per week, team, channel and campaign: what was spent, give or take the plan's error."""
-    week = _week_of(outputs["ts"].to_numpy())
+    week = week_of(outputs["ts"].to_numpy())
     spent = (
         outputs.assign(week=week)
         .groupby(["week", "team", "channel", "campaign"], sort=True)["cost"]
@@ -227,11 +227,11 @@ def _spend(rng, outputs: pd.DataFrame) -> pd.DataFrame:
     planned = np.round(spent["cost"].to_numpy() * (0.85 + 0.3 * rng.random(len(spent))) / 50) * 50
     return pd.DataFrame(
         {
-            "week": [_monday(w) for w in spent["week"]],
+            "week": [monday(w) for w in spent["week"]],
             "team": spent["team"],
             "channel": spent["channel"],
             "campaign": spent["campaign"],
-            "planned_cost": _money(np.maximum(planned, 50.0)),
+            "planned_cost": money(np.maximum(planned, 50.0)),
         }
     )
 

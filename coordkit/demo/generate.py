@@ -9,27 +9,27 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from coordkit.demo.audience import _generate_contacts, _generate_touchpoints
+from coordkit.demo.audience import generate_contacts, generate_touchpoints
 from coordkit.demo.exports import (
     UPDATE_FROM_WEEK,
-    _canonical_outcomes,
-    _canonical_outputs,
-    _canonical_touchpoints,
-    _plan_exports,
-    _spend,
-    _targets,
-    _weekly_metrics,
+    canonical_outcomes,
+    canonical_outputs,
+    canonical_touchpoints,
+    plan_exports,
+    spend,
+    targets,
+    weekly_metrics,
 )
-from coordkit.demo.messy import _messy_outcomes, _messy_outputs, _messy_touchpoints
-from coordkit.demo.outcomes import _deal_fields, _generate_outcomes, _opp_lead_key, _outcome_rows
-from coordkit.demo.outputs import _build_campaigns, _generate_outputs
+from coordkit.demo.messy import messy_outcomes, messy_outputs, messy_touchpoints
+from coordkit.demo.outcomes import deal_fields, generate_outcomes, opp_lead_key, outcome_rows
+from coordkit.demo.outputs import build_campaigns, generate_outputs
 from coordkit.demo.settings import (
     DEFAULT_SEED,
-    _day_calendar,
-    _week_of,
+    day_calendar,
+    week_of,
 )
 from coordkit.demo.stages import simulate_stage_history, truth_stages
-from coordkit.demo.truth import _build_truth, export_facts, render_markdown, row_counts
+from coordkit.demo.truth import build_truth, export_facts, render_markdown, row_counts
 from coordkit.errors import ParameterError
 
 
@@ -50,16 +50,16 @@ def _check_arguments(directory, seed) -> Path:
 
 def _simulate(streams) -> SimpleNamespace:
     """The causal simulation: outputs -> touches -> leads -> opportunities -> outcome rows."""
-    calendar = _day_calendar()
-    outputs = _generate_outputs(streams[0], calendar, _build_campaigns())
-    contacts = _generate_contacts(streams[1])
-    touches = _generate_touchpoints(streams[2], outputs, contacts, calendar)
-    leads, opps = _generate_outcomes(streams[3], touches, outputs, contacts)
-    leads = _opp_lead_key(leads)
-    opps = _deal_fields(
+    calendar = day_calendar()
+    outputs = generate_outputs(streams[0], calendar, build_campaigns())
+    contacts = generate_contacts(streams[1])
+    touches = generate_touchpoints(streams[2], outputs, contacts, calendar)
+    leads, opps = generate_outcomes(streams[3], touches, outputs, contacts)
+    leads = opp_lead_key(leads)
+    opps = deal_fields(
         streams[4], opps.assign(lead_key=leads.index[leads["converted"].to_numpy()])
     )
-    rows = _plan_exports(streams[5], _outcome_rows(streams[6], leads, opps, outputs, contacts))
+    rows = plan_exports(streams[5], outcome_rows(streams[6], leads, opps, outputs, contacts))
     rows, stages = simulate_stage_history(streams[10], rows)
     return SimpleNamespace(
         stages=stages,
@@ -75,35 +75,35 @@ def _simulate(streams) -> SimpleNamespace:
 def _render_exports(streams, sim: SimpleNamespace) -> tuple[dict[str, pd.DataFrame], dict]:
     """The simulated state as the six canonical CSV frames, plus what the ground truth needs of them."""
     rows = sim.rows
-    outputs_csv, messy_out = _messy_outputs(
-        _canonical_outputs(streams[7], sim.outputs, sim.touches)
+    outputs_csv, messy_out = messy_outputs(
+        canonical_outputs(streams[7], sim.outputs, sim.touches)
     )
-    touch_csv, account_only = _canonical_touchpoints(
+    touch_csv, account_only = canonical_touchpoints(
         streams[8], sim.touches, sim.outputs, sim.contacts
     )
-    touch_csv, messy_tp = _messy_touchpoints(touch_csv)
+    touch_csv, messy_tp = messy_touchpoints(touch_csv)
     base_rows = rows[~rows["late"].to_numpy()].reset_index(drop=True)
-    outcomes_csv, messy_oc = _messy_outcomes(
-        _canonical_outcomes(base_rows, as_first_export=True), base_rows
+    outcomes_csv, messy_oc = messy_outcomes(
+        canonical_outcomes(base_rows, as_first_export=True), base_rows
     )
     # the re-export holds every record created or changed since UPDATE_FROM_WEEK
-    changed = (_week_of(rows["ts"].to_numpy()) >= UPDATE_FROM_WEEK) | rows[
+    changed = (week_of(rows["ts"].to_numpy()) >= UPDATE_FROM_WEEK) | rows[
         "close_logged_late"
     ].to_numpy()
-    update_csv = _canonical_outcomes(rows[changed].reset_index(drop=True), as_first_export=False)
-    weekly = _weekly_metrics(rows)
+    update_csv = canonical_outcomes(rows[changed].reset_index(drop=True), as_first_export=False)
+    weekly = weekly_metrics(rows)
     frames = {
         "outputs": outputs_csv,
         "touchpoints": touch_csv,
         "outcomes": outcomes_csv,
         "outcomes_update": update_csv,
-        "targets": _targets(weekly, sim.calendar),
-        "spend": _spend(streams[9], sim.outputs),
+        "targets": targets(weekly, sim.calendar),
+        "spend": spend(streams[9], sim.outputs),
         "outcome_stages": sim.stages,
     }
     state = {
         "weekly": weekly,
-        "weekly_base": _weekly_metrics(base_rows),
+        "weekly_base": weekly_metrics(base_rows),
         "messy": messy_out + messy_tp + messy_oc,
         "account_only": account_only,
     }
@@ -129,7 +129,7 @@ def generate_demo(directory, seed: int = DEFAULT_SEED) -> dict[str, Path]:
         _write_csv(frame, files[name])
 
     extra = export_facts(sim.rows, sim.touches, sim.contacts, frames, state["account_only"])
-    truth = _build_truth(
+    truth = build_truth(
         seed,
         files,
         row_counts(frames, state["messy"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coordkit.demo.settings import _week_of
+from coordkit.demo.settings import week_of
 
 
 # ================================================================ messy rows
@@ -23,7 +23,7 @@ def _insert_rows(
     return pd.concat(pieces, ignore_index=True), positions
 
 
-def _messy_outputs(outputs_csv: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def messy_outputs(outputs_csv: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     n = len(outputs_csv)
     template = outputs_csv.iloc[n // 3].to_dict()
     specs = [
@@ -73,7 +73,7 @@ def _apply_messy(file, frame, template, id_col, id_prefix, specs):
     return frame, log
 
 
-def _messy_touchpoints(tp: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def messy_touchpoints(tp: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     n = len(tp)
     template = tp.iloc[n // 2].to_dict()
     specs = [
@@ -89,7 +89,7 @@ def _messy_touchpoints(tp: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     return tp, log
 
 
-def _messy_outcomes(oc: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def messy_outcomes(oc: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     n = len(oc)
     opp_rows = np.flatnonzero(oc["kind"].to_numpy() == "opportunity")
     template = oc.iloc[opp_rows[len(opp_rows) // 2]].to_dict()
@@ -105,7 +105,7 @@ def _messy_outcomes(oc: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame,
     ]
     oc, log = _apply_messy("outcomes.csv", oc, template, "outcome_id", "OPP-9", specs)
     # a duplicate id with a conflicting amount: an apac opportunity from spring 2026, re-listed later
-    week = _week_of(rows["ts"].to_numpy())
+    week = week_of(rows["ts"].to_numpy())
     victim = rows[
         (rows["kind"] == "opportunity")
         & (rows["team"] == "apac")

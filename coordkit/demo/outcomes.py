@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coordkit.demo.audience import _TOUCH_VOLUME
+from coordkit.demo.audience import TOUCH_VOLUME
 from coordkit.demo.settings import (
     COLLAPSE_CHANNEL,
     COLLAPSE_TEAM,
@@ -20,7 +20,7 @@ from coordkit.demo.settings import (
     WEBINAR_ATTEND_LEAD_P,
     WEBINAR_LAG_WEEKS,
     WEBINAR_LEAD_OPP_P,
-    _week_of,
+    week_of,
 )
 
 _ACTION_LEAD_P = {
@@ -64,7 +64,7 @@ def _lead_triggers(rng, touches: pd.DataFrame, outputs: pd.DataFrame) -> pd.Data
     p = (
         pd.Series(action).map(_ACTION_LEAD_P).to_numpy(dtype=float)
         * pd.Series(channel).map(_CHANNEL_LEAD_MULT).to_numpy(dtype=float)
-        / _TOUCH_VOLUME
+        / TOUCH_VOLUME
     )
     webinar_attend = (kind == "webinar") & (action == "attend")
     p[webinar_attend] = WEBINAR_ATTEND_LEAD_P
@@ -117,7 +117,7 @@ def _systematic_select(rng, rate: np.ndarray, group: np.ndarray, order: np.ndarr
     return selected
 
 
-def _generate_outcomes(rng, touches, outputs, contacts) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate_outcomes(rng, touches, outputs, contacts) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Leads from triggers; opportunities from leads (webinar route or channel route); deal fields."""
     leads = _dedupe_leads(_lead_triggers(rng, touches, outputs))
     src = leads["out_row"].to_numpy()
@@ -148,7 +148,7 @@ def _generate_outcomes(rng, touches, outputs, contacts) -> tuple[pd.DataFrame, p
         (team == COLLAPSE_TEAM)
         & (channel == COLLAPSE_CHANNEL)
         & ~webinar
-        & (_week_of(opp_ts) >= COLLAPSE_WEEK)
+        & (week_of(opp_ts) >= COLLAPSE_WEEK)
     )
     leads["collapsed"] = is_opp & collapsed
     is_opp &= ~collapsed
@@ -159,7 +159,7 @@ def _generate_outcomes(rng, touches, outputs, contacts) -> tuple[pd.DataFrame, p
     return leads, opps
 
 
-def _deal_fields(rng, opps: pd.DataFrame) -> pd.DataFrame:
+def deal_fields(rng, opps: pd.DataFrame) -> pd.DataFrame:
     """Amount, close date and result of each opportunity; open ones get an age-based stage."""
     n = len(opps)
     median = np.array([TEAM_DEAL_MEDIAN[t] for t in opps["team"]])
@@ -196,7 +196,7 @@ def _lead_stage(rng, leads: pd.DataFrame) -> np.ndarray:
     )
 
 
-def _outcome_rows(rng, leads, opps, outputs, contacts) -> pd.DataFrame:
+def outcome_rows(rng, leads, opps, outputs, contacts) -> pd.DataFrame:
     """Leads and opportunities as one canonical outcomes table (plus contact_email), sorted by time."""
     out_cols = outputs[
         ["campaign", "utm_source", "utm_medium", "utm_campaign", "utm_content"]
@@ -248,7 +248,7 @@ def _outcome_rows(rng, leads, opps, outputs, contacts) -> pd.DataFrame:
     return rows
 
 
-def _opp_lead_key(leads: pd.DataFrame) -> pd.DataFrame:
+def opp_lead_key(leads: pd.DataFrame) -> pd.DataFrame:
     leads = leads.copy()
     leads["lead_key"] = leads.index.to_numpy()
     return leads

@@ -22,8 +22,8 @@ from coordkit.demo.settings import (
     XSS,
     XSS_CAMPAIGN,
     Campaign,
-    _pick,
-    _pick_from,
+    pick,
+    pick_from,
 )
 
 # ================================================================ campaigns
@@ -51,7 +51,7 @@ _TEAM_CHANNEL_MULT = {
 }
 
 
-def _build_campaigns() -> list[Campaign]:
+def build_campaigns() -> list[Campaign]:
     """~40 campaigns: always-on programmes and quarterly pushes per team, plus the specials."""
     campaigns: list[Campaign] = []
     for team in TEAMS:
@@ -195,7 +195,7 @@ def _regular_outputs(rng, calendar, campaigns: list[Campaign]) -> pd.DataFrame:
                 for w in range(N_WEEKS)
             ]
         )
-        chosen = _pick(rng, active[week])
+        chosen = pick(rng, active[week])
         frames.append(
             pd.DataFrame(
                 {
@@ -259,11 +259,11 @@ def _draw_by_channel(rng, channel: np.ndarray, table: dict) -> np.ndarray:
     for ch, (values, probs) in table.items():
         mask = channel == ch
         if mask.any():
-            result[mask] = np.asarray(values, dtype=object)[_pick_from(rng, probs, int(mask.sum()))]
+            result[mask] = np.asarray(values, dtype=object)[pick_from(rng, probs, int(mask.sum()))]
     return result
 
 
-def _generate_outputs(rng, calendar, campaigns) -> pd.DataFrame:
+def generate_outputs(rng, calendar, campaigns) -> pd.DataFrame:
     """All outputs with ids, kinds, owners, titles, costs and UTM-tagged URLs (delivery counts come later)."""
     drawn = pd.concat(
         [_regular_outputs(rng, calendar, campaigns), _brand_outputs(rng, calendar)],

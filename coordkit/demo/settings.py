@@ -74,36 +74,36 @@ class Campaign:
 
 
 # ================================================================ helpers
-def _week_of(ts: np.ndarray) -> np.ndarray:
+def week_of(ts: np.ndarray) -> np.ndarray:
     """Index of the Monday-based week (0 = week of 2025-09-29) of UTC epoch seconds."""
     return (np.asarray(ts, dtype=np.int64) - T_START) // (7 * DAY)
 
 
-def _monday(week: int) -> str:
+def monday(week: int) -> str:
     return str(FIRST_MONDAY + 7 * int(week))
 
 
-def _iso_week(week: int) -> str:
-    year, number, _ = _dt.date.fromisoformat(_monday(week)).isocalendar()
+def iso_week(week: int) -> str:
+    year, number, _ = _dt.date.fromisoformat(monday(week)).isocalendar()
     return f"{year}-W{number:02d}"
 
 
-def _iso(ts: np.ndarray) -> np.ndarray:
+def iso(ts: np.ndarray) -> np.ndarray:
     """Epoch seconds -> ``YYYY-MM-DDTHH:MM:SSZ`` strings (vectorised, locale-free)."""
     text = np.datetime_as_string(np.asarray(ts, dtype=np.int64).astype("datetime64[s]"), unit="s")
     return np.char.add(text, "Z")
 
 
-def _money(values: np.ndarray) -> np.ndarray:
+def money(values: np.ndarray) -> np.ndarray:
     return np.array([f"{v:.2f}" for v in values], dtype=object)
 
 
-def _count_text(values: np.ndarray) -> np.ndarray:
+def count_text(values: np.ndarray) -> np.ndarray:
     """Integer counts as text; NaN (not applicable to this kind) as empty."""
     return np.array(["" if np.isnan(v) else str(int(v)) for v in values], dtype=object)
 
 
-def _pick(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarray:
+def pick(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarray:
     """One categorical draw per row of a (rows x categories) probability matrix."""
     cumulative = np.cumsum(probabilities, axis=1)
     cumulative /= cumulative[:, -1:]
@@ -111,7 +111,7 @@ def _pick(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarray:
     return np.minimum((draws > cumulative).sum(axis=1), probabilities.shape[1] - 1)
 
 
-def _pick_from(rng: np.random.Generator, weights, size: int) -> np.ndarray:
+def pick_from(rng: np.random.Generator, weights, size: int) -> np.ndarray:
     """``size`` draws of indices into ``weights`` (vectorised inverse CDF)."""
     cumulative = np.cumsum(np.asarray(weights, dtype=float))
     return np.minimum(
@@ -120,7 +120,7 @@ def _pick_from(rng: np.random.Generator, weights, size: int) -> np.ndarray:
     )
 
 
-def _day_calendar() -> pd.DataFrame:
+def day_calendar() -> pd.DataFrame:
     """Per day of the span: weekday, holiday flag and the seasonal activity level."""
     day = np.arange(N_DAYS)
     dates = FIRST_MONDAY + day

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coordkit.demo.settings import DAY, T_END, _iso
+from coordkit.demo.settings import DAY, T_END, iso
 
 PIPELINE = "New business"
 STAGES = ("Qualification", "Discovery", "Proposal", "Negotiation")
@@ -127,7 +127,7 @@ def simulate_stage_history(rng, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
         {
             "outcome_id": ids,
             "stage": names,
-            "entered_at": _iso(rec[:, 2]),
+            "entered_at": iso(rec[:, 2]),
             "stage_order": order,
             "pipeline": PIPELINE,
         }

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from coordkit.demo.exports import _METRICS, LATE_FIRST_WEEK, LATE_LAST_WEEK, UPDATE_FROM_WEEK
+from coordkit.demo.exports import LATE_FIRST_WEEK, LATE_LAST_WEEK, METRICS, UPDATE_FROM_WEEK
 from coordkit.demo.outputs import webinar_weeks
 from coordkit.demo.settings import (
     BASE_EXPORT_AT,
@@ -31,9 +31,9 @@ from coordkit.demo.settings import (
     WEBINAR_LEAD_OPP_P,
     XSS,
     XSS_CAMPAIGN,
-    _iso_week,
-    _monday,
-    _week_of,
+    iso_week,
+    monday,
+    week_of,
 )
 
 
@@ -52,17 +52,17 @@ def _truth_collapse(weekly: pd.DataFrame, rows: pd.DataFrame, leads: pd.DataFram
     team = weekly.loc[COLLAPSE_TEAM]
     baseline = range(COLLAPSE_WEEK - 12, COLLAPSE_WEEK)
     opp = rows[(rows["kind"] == "opportunity") & (rows["team"] == COLLAPSE_TEAM)]
-    opp_week = _week_of(opp["ts"].to_numpy())
+    opp_week = week_of(opp["ts"].to_numpy())
     ps = opp[opp["channel"] == COLLAPSE_CHANNEL]
-    ps_week = _week_of(ps["ts"].to_numpy())
+    ps_week = week_of(ps["ts"].to_numpy())
     return {
         "team": COLLAPSE_TEAM,
         "channel": COLLAPSE_CHANNEL,
-        "from_week": _monday(COLLAPSE_WEEK),
-        "from_iso_week": _iso_week(COLLAPSE_WEEK),
+        "from_week": monday(COLLAPSE_WEEK),
+        "from_iso_week": iso_week(COLLAPSE_WEEK),
         "planted": "north-america leads whose source channel is paid_social are never qualified into an opportunity "
         "created on or after 2026-11-09 (conversion exactly 0)",
-        "baseline_weeks": [_monday(baseline[0]), _monday(baseline[-1])],
+        "baseline_weeks": [monday(baseline[0]), monday(baseline[-1])],
         "paid_social_opportunities_per_week_baseline": round(
             float(np.mean([(ps_week == w).sum() for w in baseline])), 2
         ),
@@ -77,7 +77,7 @@ def _truth_collapse(weekly: pd.DataFrame, rows: pd.DataFrame, leads: pd.DataFram
         "opportunities_suppressed": int(leads["collapsed"].sum()),
         "weekly": {
             metric: {
-                _monday(w): float(team[metric].iloc[w]) for w in range(COLLAPSE_WEEK - 12, N_WEEKS)
+                monday(w): float(team[metric].iloc[w]) for w in range(COLLAPSE_WEEK - 12, N_WEEKS)
             }
             for metric in ("opportunities", "pipeline_created")
         },
@@ -95,7 +95,7 @@ def _truth_webinars(weekly: pd.DataFrame, rows: pd.DataFrame, outputs: pd.DataFr
     per_team, lifted, other, lifted_pipe, other_pipe = {}, [], [], [], []
     for team in TEAMS:
         weeks = webinar_weeks(team)
-        per_team[team] = [_monday(w) for w in weeks]
+        per_team[team] = [monday(w) for w in weeks]
         targets = {w + WEBINAR_LAG_WEEKS for w in weeks}
         for w in range(WEBINAR_LAG_WEEKS, N_WEEKS):
             if w in HOLIDAY_WEEKS or (team == COLLAPSE_TEAM and w >= COLLAPSE_WEEK):
@@ -143,29 +143,29 @@ def _truth_no_outcome(outputs, touches, rows) -> dict:
     }
 
 
-def _build_truth(
+def build_truth(
     seed, files, counts, weekly, weekly_base, rows, leads, outputs, touches, messy, calendar, extra
 ) -> dict:
     holiday_weeks = list(HOLIDAY_WEEKS)
-    out_week = _week_of(outputs["ts"].to_numpy())
+    out_week = week_of(outputs["ts"].to_numpy())
     out_weekday = ((outputs["ts"].to_numpy() - T_START) // DAY) % 7
     tp_weekday = ((touches["ts"].to_numpy() - T_START) // DAY) % 7
     month = outputs["ts"].to_numpy().astype("datetime64[s]").astype("datetime64[M]").astype(str)
     last = N_WEEKS - 1
-    headline = lambda w: {t: {m: float(weekly.loc[(t, w), m]) for m in _METRICS} for t in TEAMS}
+    headline = lambda w: {t: {m: float(weekly.loc[(t, w), m]) for m in METRICS} for t in TEAMS}
     return {
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
         "calendar": {
             "week_starts": "Monday",
             "time_zone": "UTC",
-            "first_week": _monday(0),
-            "last_week": _monday(last),
-            "last_week_iso": _iso_week(last),
+            "first_week": monday(0),
+            "last_week": monday(last),
+            "last_week_iso": iso_week(last),
             "data_end": "2026-11-22T23:59:59Z",
             "weeks": N_WEEKS,
-            "same_week_last_year": _monday(last - 52),
-            "holiday_weeks": [_monday(w) for w in holiday_weeks],
+            "same_week_last_year": monday(last - 52),
+            "holiday_weeks": [monday(w) for w in holiday_weeks],
             "first_export_at": BASE_EXPORT_AT,
             "update_export_at": UPDATE_EXPORT_AT,
         },
@@ -185,7 +185,7 @@ def _build_truth(
             "output_share_on_weekends": round(float((out_weekday >= 5).mean()), 4),
             "touch_share_on_weekends": round(float((tp_weekday >= 5).mean()), 4),
             "outputs_in_holiday_weeks": {
-                _monday(w): int((out_week == w).sum()) for w in holiday_weeks
+                monday(w): int((out_week == w).sum()) for w in holiday_weeks
             },
             "median_outputs_per_week": float(np.median(np.bincount(out_week, minlength=N_WEEKS))),
             "outputs_per_month": {m: int(c) for m, c in zip(*np.unique(month, return_counts=True))},
@@ -199,13 +199,13 @@ def _build_truth(
         "special_rows": extra["special"],
         "weekly_metrics_note": "per team and week (created_at / closed_at in UTC, Monday weeks) after ingesting "
         "outcomes.csv then outcomes_update.csv, messy rows rejected, duplicate kept once",
-        "headline_last_week": {"week": _monday(last), "metrics": headline(last)},
+        "headline_last_week": {"week": monday(last), "metrics": headline(last)},
         "headline_same_week_last_year": {
-            "week": _monday(last - 52),
+            "week": monday(last - 52),
             "metrics": headline(last - 52),
         },
         "weekly_metrics": {
-            t: {m: [float(v) for v in weekly.loc[t][m].to_numpy()] for m in _METRICS} for t in TEAMS
+            t: {m: [float(v) for v in weekly.loc[t][m].to_numpy()] for m in METRICS} for t in TEAMS
         },
         "weekly_metrics_first_export_only": {
             t: {
@@ -248,10 +248,10 @@ def export_facts(rows, touches, contacts, frames: dict[str, pd.DataFrame], accou
             "count": len(late),
             "leads": int((late["kind"] == "lead").sum()),
             "opportunities": int((late["kind"] == "opportunity").sum()),
-            "created_from": _monday(LATE_FIRST_WEEK),
+            "created_from": monday(LATE_FIRST_WEEK),
             "created_to": str(FIRST_MONDAY + 7 * LATE_LAST_WEEK + 6),
             "update_rows": len(update_csv),
-            "update_covers_from": _monday(UPDATE_FROM_WEEK),
+            "update_covers_from": monday(UPDATE_FROM_WEEK),
             "new_in_update": len(new_ids),
         },
         "late_closures": {
