@@ -123,6 +123,7 @@ def pipeline_panel(workspace, week, team: str = "all") -> str:
 
 
 _PANEL_THREADS: list = []
+_PANEL_JOBS: dict = {}  # (workspace, week, team) being computed -> widgets waiting for it
 
 
 def fill_pipeline_panel(widget, workspace, week, team: str = "all") -> None:
@@ -143,14 +144,20 @@ def fill_pipeline_panel(widget, workspace, week, team: str = "all") -> None:
         widget.value = cached["panels"][key]
         return
     widget.value = '<p class="ck-note">Working out how the pipeline moved ...</p>'
+    job = (str(Path(workspace).resolve()), *key)
+    if job in _PANEL_JOBS:
+        _PANEL_JOBS[job].add(widget)  # already being computed: that thread fills this widget too
+        return
+    _PANEL_JOBS[job] = {widget}
 
     def work():
         try:
             value = pipeline_panel(workspace, week, team)
         except Exception as exc:  # shown in the panel, never raised into the widget's event loop
             value = f'<p class="ck-error">{escape(exc)}</p>'
-        if getattr(widget, "_ck_pipeline_key", None) == key:
-            widget.value = value
+        for target in _PANEL_JOBS.pop(job, {widget}):
+            if getattr(target, "_ck_pipeline_key", None) == key:
+                target.value = value
 
     thread = threading.Thread(target=work, name="coordkit-pipeline-panel", daemon=True)
     _PANEL_THREADS.append(thread)
