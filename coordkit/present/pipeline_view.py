@@ -85,17 +85,17 @@ _PANEL_CACHE: dict = {}
 
 
 def _cache_key(folder) -> tuple[str, str]:
-    # every ingest rewrites .coordkit/data-state, so new data never shows an old panel
-    state_file = folder / ".coordkit" / "data-state"
-    state = state_file.read_text(encoding="utf-8") if state_file.is_file() else ""
-    return str(folder), state
+    from coordkit.ingest.workspace import data_state
+
+    # every ingest changes the data state, so new data never shows an old panel
+    return str(folder), data_state(folder) or ""
 
 
 def pipeline_panel(workspace, week, team: str = "all") -> str:
     """The check-in panel for a workspace folder, week and team.
 
-    The stage history is loaded once per data state (``.coordkit/data-state``
-    changes with every ingest) and each (week, team) panel is kept, so changing
+    The stage history is loaded once per data state (it changes with every
+    ingest) and each (week, team) panel is kept, so changing
     the selection in the check-in does not recompute it.
     """
     from pathlib import Path
