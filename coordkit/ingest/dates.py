@@ -34,11 +34,11 @@ DATE_ORDERS = ("dmy", "mdy", "ymd")
 SPECIAL_FORMATS = ("excel", "epoch_ms", "epoch_s", "iso")
 
 # named groups and no back-reference, so Arrow's regex engine (RE2) runs it without a Python loop
-_NUMERIC_DATE = r"^\s*(?P<a>\d{1,4})(?P<s1>[./-])(?P<b>\d{1,2})(?P<s2>[./-])(?P<c>\d{1,4})(?P<rest>.*)$"
-_ISO_START = r"^\s*\d{4}-\d{1,2}-\d{1,2}"
-_TZ_SUFFIX = r"(?:Z|z|[+-]\d{2}:?\d{2}|\s?UTC|\s?GMT|\s?utc|\s?gmt)$"
-_SERIAL = re.compile(r"^\d{4,6}(?:\.\d+)?$")
-_EPOCH = re.compile(r"^\d{9,13}$")
+_NUMERIC_DATE = r"^ *(?P<a>\d{1,4})(?P<s1>[./-])(?P<b>\d{1,2})(?P<s2>[./-])(?P<c>\d{1,4})(?P<rest>.*)$"
+_ISO_START = r"^ *[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+_TZ_SUFFIX = r"(?:Z|z|[+-][0-9]{2}:?[0-9]{2}| ?UTC| ?GMT| ?utc| ?gmt)$"
+_SERIAL = r"^[0-9]{4,6}(?:\.[0-9]+)?$"
+_EPOCH = r"^[0-9]{9,13}$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -195,7 +195,7 @@ def parse_dates(
         candidates = _to_iso(candidates, order)
     aware = readable & candidates.str.contains(_TZ_SUFFIX, regex=True).fillna(False)
     if aware.any():
-        texts = candidates[aware].str.replace(r"\s?(UTC|GMT)$", "+00:00", regex=True, case=False)
+        texts = candidates[aware].str.replace(r" ?(?:UTC|GMT|utc|gmt)$", "+00:00", regex=True)
         result[aware] = _parse_naive_or_aware(texts, fmt).dt.as_unit("us")
     naive = readable & ~aware
     has_time = pd.Series(False, index=text.index)
@@ -206,6 +206,6 @@ def parse_dates(
         localized = wall.dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
         result[naive] = localized.dt.as_unit("us")
         # a calendar date (no time of day) is a day in the workspace zone, not "missing a zone"
-        has_time[naive] = candidates[naive].str.contains(r"\d[:h]\d", regex=True).fillna(False).to_numpy(dtype=bool)
+        has_time[naive] = candidates[naive].str.contains(r"[0-9][:h][0-9]", regex=True).fillna(False).to_numpy(dtype=bool)
     bad = readable & result.isna()
     return result, bad.astype(bool), (has_time & result.notna()).astype(bool), bare_number.astype(bool)

@@ -50,16 +50,19 @@ _ALIASES = {
 NULL_SPELLINGS = ("", "null", "n/a", "#n/a", "na", "none", "nan", "-", "--", "—", "(not set)", "not set", "#null!")
 
 # Currency words and symbols around a number, and spaces used for grouping.
-_CURRENCY = re.compile(r"^(?:US\$|CA\$|AU\$|A\$|C\$|[A-Z]{3}\s?|[$€£¥₹])|(?:\s?(?:[A-Z]{3})|[$€£¥₹])$")
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
-_PLAIN = re.compile(r"^\d+$")
-_SPACED = re.compile(r"^\d{1,3}(?:[\s\u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?$")
+# Patterns are plain strings with [0-9] and explicit space characters (no \s, \d, \u escapes or
+# compiled objects): pandas then runs them on Arrow's regex engine instead of a Python loop per value.
+_SPACE_CHARS = "[ \t\u00a0\u202f\u2009]"
+_CURRENCY = "^(?:US\\$|CA\\$|AU\\$|A\\$|C\\$|[A-Z]{3} ?|[$€£¥₹])|(?: ?(?:[A-Z]{3})|[$€£¥₹])$"
+_SPACES = _SPACE_CHARS
+_PLAIN = "^[0-9]+$"
+_SPACED = "^[0-9]{1,3}(?:" + _SPACE_CHARS + "[0-9]{3})+(?:[.,][0-9]+)?$"
 # shapes of the number part once signs, currency and % are removed
 _SHAPES = {
-    "en": re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^\.\d+$"),
-    "de": re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$|^,\d+$"),
-    "fr": re.compile(r"^\d+(?:,\d+)?$|^,\d+$"),
-    "ch": re.compile(r"^(?:\d{1,3}(?:'\d{3})+|\d+)(?:\.\d+)?$|^\.\d+$"),
+    "en": r"^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$|^\.[0-9]+$",
+    "de": r"^(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?$|^,[0-9]+$",
+    "fr": r"^[0-9]+(?:,[0-9]+)?$|^,[0-9]+$",
+    "ch": r"^(?:[0-9]{1,3}(?:'[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?$|^\.[0-9]+$",
 }
 
 
@@ -106,7 +109,7 @@ def locale_from_options(numbers: dict, override: str | None = None) -> str | Non
 
 def _core(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """Split cells into (number text, negative, percent, blank) with signs, currency, % and spaces removed."""
-    raw = text.astype("string").str.strip()
+    raw = text.astype("str").str.strip()
     blank = raw.isna() | raw.str.lower().isin(NULL_SPELLINGS)
     core = raw.fillna("")
     negative = core.str.startswith("(") & core.str.endswith(")")
@@ -136,7 +139,7 @@ def profile_locales(text: pd.Series) -> pd.DataFrame:
     core, _neg, _pct, blank = _core(text)
     present = ~blank & ~core.str.fullmatch(_PLAIN).fillna(False) & core.ne("")
     # space-grouped values (1 234,50) read as French even if the locale allows no space
-    spaced = text.astype("string").str.contains(r"\d[\s\u00a0\u202f\u2009]\d{3}(?:\D|$)", regex=True).fillna(False)
+    spaced = text.astype("str").str.contains("[0-9]" + _SPACE_CHARS + "[0-9]{3}(?:[^0-9]|$)", regex=True).fillna(False)
     fits = {}
     for name, shape in _SHAPES.items():
         fits[name] = (present & core.str.fullmatch(shape).fillna(False)).to_numpy(dtype=bool)

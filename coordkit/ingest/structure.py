@@ -29,11 +29,12 @@ __all__ = ["HEADER_SEARCH_DEPTH", "Skipped", "classify_frame", "find_header"]
 #: how many records from the top may be titles above the header
 HEADER_SEARCH_DEPTH = 60
 
-_TOTALS = re.compile(r"^(?:grand\s+)?(?:sub)?totals?\b|^total\s*:|^summe\b|^gesamt|^totaal\b|^\s*all\s+rows\b", re.IGNORECASE)
+_TOTALS = re.compile(r"^(?:grand +)?(?:sub)?totals?(?:[^a-z]|$)|^total *:|^summe(?:[^a-z]|$)|^gesamt|^totaal(?:[^a-z]|$)|^ *all +rows(?:[^a-z]|$)",
+                     re.IGNORECASE)
 _FOOTER = re.compile(
-    r"^(?:confidential|copyright|\(c\)|©|generated\s+(?:by|on|at)|report\s+(?:generated|run|created)|"
-    r"filtered\s+by|all\s+rights\s+reserved|exported\s+(?:by|on|at)|downloaded\s+(?:by|on|at)|"
-    r"source\s*:|page\s+\d+|end\s+of\s+report)",
+    r"^(?:confidential|copyright|\(c\)|©|generated +(?:by|on|at)|report +(?:generated|run|created)|"
+    r"filtered +by|all +rights +reserved|exported +(?:by|on|at)|downloaded +(?:by|on|at)|"
+    r"source *:|page +[0-9]+|end +of +report)",
     re.IGNORECASE,
 )
 
