@@ -25,7 +25,7 @@ from coordkit.ingest.dates import (
     order_from_options,
     parse_dates,
 )
-from coordkit.ingest.mapping import describe_source
+from coordkit.ingest.mapping import describe_source, map_values
 from coordkit.ingest.messages import Message, Problems, shown_value
 from coordkit.ingest.numbers import decide_locale, locale_from_options, parse_numbers
 from coordkit.ingest.presets import Preset
@@ -124,6 +124,8 @@ class Batch:
 def check_broken_cells(batch: Batch) -> Batch:
     """A NUL byte, or an Excel formula saved without its value, rejects its row (not the file)."""
     frame = batch.raw.frame
+    if not batch.raw.may_hold_markers:
+        return batch
     for column in frame.columns:
         cells = frame[column].astype(str)
         nul = cells.str.contains(CELL_NUL, regex=False).to_numpy()
@@ -357,8 +359,8 @@ def type_other_columns(batch: Batch) -> Batch:
         if column.dtype == "string":
             batch.typed[name] = _check_allowed(batch, column, text.astype(object), label) if column.allowed else text.astype(object)
         elif column.dtype == "bool":
-            lowered = text.map(lambda v: None if v is None else str(v).strip().lower())
-            mapped = lowered.map(lambda v: True if v in _TRUE else (False if v in _FALSE else None))
+            mapped = map_values(text, lambda v: True if str(v).strip().lower() in _TRUE else (
+                False if str(v).strip().lower() in _FALSE else None))
             batch.problems.add_many(text.notna() & mapped.isna(), label, text,
                                     lambda v: f"{v!r} is not true/false; use true, false, yes, no, 1 or 0", f"{name} is not true/false")
             batch.typed[name] = mapped.astype(object)
@@ -416,7 +418,7 @@ def _check_allowed(batch: Batch, column: Column, values: pd.Series, label: str) 
         if batch.channel_policy == "keep":
             return values
         extra = {re.sub(r"[\s\-/]+", "_", str(k).strip().lower()): v for k, v in batch.preset.values.get("channel", {}).items()}
-        normalised = values.map(lambda v: None if v is None else normalise_channel(v, extra))
+        normalised = map_values(values, lambda v: normalise_channel(v, extra))
         unknown = present & normalised.isna()
         if unknown.any():
             if batch.channel_policy == "reject":
@@ -434,7 +436,7 @@ def _check_allowed(batch: Batch, column: Column, values: pd.Series, label: str) 
                 normalised = normalised.mask(unknown, "other")
         return normalised
     allowed_lower = {a.lower(): a for a in column.allowed}
-    normalised = values.map(lambda v: None if v is None else allowed_lower.get(str(v).strip().lower()))
+    normalised = map_values(values, lambda v: allowed_lower.get(str(v).strip().lower()))
     batch.problems.add_many(present & normalised.isna(), label, values,
                             lambda v: f"{v!r} is not allowed; use one of {', '.join(column.allowed)}", f"{column.name} is not allowed")
     return normalised

@@ -26,13 +26,21 @@ from coordkit.ingest.messages import Message
 from coordkit.ingest.presets import Preset
 from coordkit.ingest.readers import CANDIDATE_DELIMITERS, RawTable
 
-__all__ = ["canonical_text", "describe_source", "expected_headers", "extras", "resolve_columns"]
+__all__ = ["canonical_text", "map_values", "describe_source", "expected_headers", "extras", "resolve_columns"]
 
 
 def _alternatives(rule) -> list[str]:
     if isinstance(rule, dict):
         return [str(p) for p in rule["concat"]]
     return [str(a) for a in (rule if isinstance(rule, list) else [rule])]
+
+
+def map_values(series: pd.Series, func) -> pd.Series:
+    """``func`` applied once per distinct value (exports repeat a few labels a million times); missing stays None."""
+    present = series.notna()
+    table = {value: func(value) for value in pd.unique(series[present])}
+    mapped = series.map(table).astype(object)
+    return mapped.where(present, None)
 
 
 def expected_headers(preset: Preset) -> list[str]:
@@ -180,14 +188,12 @@ def canonical_text(raw: RawTable, preset: Preset, mapping: dict) -> pd.DataFrame
             out[canonical] = pd.Series([default] * len(frame), dtype=object, index=frame.index)
             continue
         keys = frame[source].astype(str).str.strip().str.lower()
-        out[canonical] = keys.map(lambda k: lookup.get(k, default)).astype(object)
+        out[canonical] = map_values(keys, lambda k, lookup=lookup, default=default: lookup.get(k, default))
     result = pd.DataFrame(out, index=frame.index, dtype=object)
     for canonical, table_map in preset.values.items():
         if canonical in result:
             lookup = {str(k).strip().lower(): v for k, v in table_map.items()}
-            result[canonical] = result[canonical].map(
-                lambda v: lookup.get(str(v).strip().lower(), v) if v is not None else None
-            )
+            result[canonical] = map_values(result[canonical], lambda v, lookup=lookup: lookup.get(str(v).strip().lower(), v))
     return result
 
 

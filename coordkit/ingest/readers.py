@@ -67,6 +67,8 @@ class RawTable:
     #: physical lines of a text file, and (first, last) physical line of each record read
     lines_total: int | None = None
     spans: dict = field(default_factory=dict)
+    #: False when the reader knows no cell holds a NUL or formula marker (the bulk path refuses NUL bytes)
+    may_hold_markers: bool = True
 
     @property
     def name(self) -> str:
@@ -285,6 +287,7 @@ def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: in
                                 max(start, skip_rows), expected, skipped)
         if raw is not None:
             raw.encoding, raw.delimiter, raw.warnings = used_encoding, delimiter, warnings + raw.warnings
+            raw.may_hold_markers = False
             return raw
         skipped = [s for s in skipped if s.row == 1 and start]
     records, spans = _split_records(path, text, delimiter)

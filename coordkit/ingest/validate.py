@@ -28,7 +28,7 @@ from coordkit.contract import table_spec
 from coordkit.errors import CoordkitError
 from coordkit.ingest import checks
 from coordkit.ingest.checks import CHANNEL_SYNONYMS, Batch, RejectedFile, normalise_channel
-from coordkit.ingest.mapping import canonical_text, expected_headers, extras, resolve_columns
+from coordkit.ingest.mapping import canonical_text, expected_headers, extras, map_values, resolve_columns
 from coordkit.ingest.messages import Message, Problems, group_messages
 from coordkit.ingest.prepare import PERSONAL_HEADER, prepare_raw
 from coordkit.ingest.presets import Preset, load_preset
@@ -180,8 +180,8 @@ def fill_currency(batch: Batch) -> Batch:
         return batch
     size = len(batch.raw.frame)
     current = batch.typed.get("currency", pd.Series([None] * size, dtype=object))
-    given = pd.Series(current).reset_index(drop=True).map(
-        lambda v: None if v is None or pd.isna(v) or not str(v).strip() else str(v).strip().upper())
+    given = map_values(pd.Series(current).reset_index(drop=True),
+                       lambda v: str(v).strip().upper() if str(v).strip() else None)
     for column in money:
         named = _currency_named_by(batch, column)
         given = given.where(given.notna(), named)
