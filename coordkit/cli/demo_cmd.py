@@ -28,10 +28,18 @@ def register(subparsers) -> None:
 def build_demo_workspace(directory: Path, seed: int | None = None, echo=print) -> Path:
     """Generate the demo exports into ``DIR/exports`` and ingest them into the workspace ``DIR``."""
     from coordkit.demo import DEFAULT_SEED, generate_demo
-    from coordkit.ingest.workspace import STORE_DIR, open_workspace
+    from coordkit.errors import WorkspaceError
+    from coordkit.ingest.workspace import STORE_DIR, STORE_FILE, open_workspace
 
     directory = Path(directory)
     store = directory / STORE_DIR
+    notes = None
+    if (store / STORE_FILE).exists():
+        if not (directory / "exports" / "ground_truth.json").exists():
+            # a real workspace named by mistake: rebuilding would erase its data and its check-in notes
+            raise WorkspaceError(f"{directory} is a workspace that `coordkit demo` did not build; it is left untouched",
+                                 hint="give the demo a folder of its own, e.g. `coordkit demo demo`")
+        notes = _keep_checkin_notes(directory, echo)
     if store.exists():
         # a demo is rebuilt from scratch so its counts always match GROUND_TRUTH.md
         for child in sorted(store.iterdir()):
@@ -44,7 +52,25 @@ def build_demo_workspace(directory: Path, seed: int | None = None, echo=print) -
         for name, table in DEMO_FILES:
             report = ws.ingest(directory / "exports" / name, table)
             echo(report.summary())
+    if notes is not None:
+        from coordkit.ingest.checkins_transfer import import_checkins
+
+        added, _ = import_checkins(directory, notes)
+        echo(f"restored {added} check-in notes (a copy stays in {notes})")
     return directory
+
+
+def _keep_checkin_notes(directory: Path, echo) -> Path | None:
+    """Export the demo's check-in notes before it is rebuilt (they live only in the store)."""
+    from coordkit.ingest.checkins import list_checkins
+    from coordkit.ingest.checkins_transfer import export_checkins
+
+    if list_checkins(directory).empty:
+        return None
+    path = directory / f"checkins-backup-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    count = export_checkins(directory, path)
+    echo(f"saved {count} check-in notes to {path} before rebuilding the demo")
+    return path
 
 
 def run_demo(args) -> int:

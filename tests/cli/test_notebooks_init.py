@@ -111,3 +111,26 @@ def test_a_copied_notebook_runs_from_its_own_folder_with_its_default_workspace(d
         str(folder / "what_moved.ipynb"), str(tmp_path / "out.ipynb"), cwd=str(folder),
         parameters={"before": "2026-11-02", "after": "2026-11-09"}, progress_bar=False,
     )
+
+
+def test_demo_never_rebuilds_a_workspace_it_did_not_build(tmp_path, capsys):
+    assert main(["init", str(tmp_path / "acme")]) == 0
+    store = tmp_path / "acme" / ".coordkit" / "workspace.duckdb"
+    before = store.read_bytes()
+    assert main(["demo", str(tmp_path / "acme"), "--no-review"]) == WorkspaceError.exit_code
+    assert "did not build" in capsys.readouterr().err
+    assert store.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_rebuilding_the_demo_keeps_its_checkin_notes(tmp_path):
+    from coordkit.ingest.checkins import list_checkins, save_checkin
+
+    folder = tmp_path / "demo"
+    assert main(["demo", str(folder), "--no-review"]) == 0
+    save_checkin(folder, team="emea", week="2026-W47", decisions="Keep me\nacross rebuilds", next_actions="",
+                 teams=["emea"])
+    assert main(["demo", str(folder), "--no-review"]) == 0
+    notes = list_checkins(folder)
+    assert notes["decisions"].tolist() == ["Keep me\nacross rebuilds"]
+    assert list(folder.glob("checkins-backup-*.json"))
