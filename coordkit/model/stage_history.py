@@ -79,9 +79,8 @@ KNOWN_PIPELINES: dict[str, tuple[str, ...]] = {
         "Negotiation/Review",
         "Closed Won",
     ),
-    # HubSpot's default lifecycle stages
+    # HubSpot's default lifecycle stages from Lead on (a lead outcome is created when it becomes a lead)
     "Lead lifecycle": (
-        "Subscriber",
         "Lead",
         "Marketing Qualified Lead",
         "Sales Qualified Lead",
@@ -92,7 +91,6 @@ KNOWN_PIPELINES: dict[str, tuple[str, ...]] = {
 
 _DATE_ENTERED = re.compile(r'^Date entered "(?P<stage>.+?)(?: \((?P<pipeline>[^()]+)\))?"$')
 _LIFECYCLE_DATES = {
-    "Became a Subscriber Date": "Subscriber",
     "Became a Lead Date": "Lead",
     "Became a Marketing Qualified Lead Date": "Marketing Qualified Lead",
     "Became a Sales Qualified Lead Date": "Sales Qualified Lead",
@@ -123,8 +121,12 @@ def hubspot_stage_entries(outcomes: pd.DataFrame, zone: str = "UTC") -> tuple[pd
     if outcomes.empty or "extras" not in outcomes:
         return _empty_entries(), warnings
     has_extras = outcomes["extras"].fillna("").astype(str).str.contains("Date entered|Became a", regex=True)
-    for record in outcomes[has_extras].itertuples(index=False):
-        extras = json.loads(record.extras)
+    picked = outcomes[has_extras]
+    files = picked["_source_file"] if "_source_file" in picked else pd.Series("?", index=picked.index)
+    lines = picked["_source_row"] if "_source_row" in picked else pd.Series("?", index=picked.index)
+    # zip, not itertuples: namedtuples rename the underscore columns that locate a row
+    for outcome_id, text, source, line in zip(picked["outcome_id"], picked["extras"], files, lines):
+        extras = json.loads(text)
         for column, value in extras.items():
             if value in (None, ""):
                 continue
@@ -137,13 +139,13 @@ def hubspot_stage_entries(outcomes: pd.DataFrame, zone: str = "UTC") -> tuple[pd
                 continue
             stamp = _parse_hubspot(str(value).strip(), zone)
             if stamp is None or pd.isna(stamp):
-                where = f"{getattr(record, '_source_file', '?')} row {getattr(record, '_source_row', '?')}"
+                where = f"{source} row {line}"
                 warnings.append(
                     f"{where}, column {column!r}: {value!r} is not a HubSpot export date "
                     f"(expected e.g. 2026-03-02 14:10); that stage entry is left out"
                 )
                 continue
-            rows.append((record.outcome_id, stage, stamp, np.nan, pipeline))
+            rows.append((outcome_id, stage, stamp, np.nan, pipeline))
     frame = pd.DataFrame(rows, columns=["outcome_id", "stage", "entered_at", "stage_order", "pipeline"])
     return (frame if rows else _empty_entries()), warnings
 

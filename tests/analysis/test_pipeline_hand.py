@@ -173,3 +173,43 @@ def test_forecast_with_nothing_open_and_nothing_arriving_is_zero():
         row = forecast.loc[metric]
         assert (row["so_far"], row["expected"], row["lower"], row["upper"]) == (0.0, 0.0, 0.0, 0.0), metric
         assert row["quarter"] == "2026-Q2"
+
+
+def test_lead_lifecycle_dates_from_a_hubspot_contacts_export():
+    """A lead's lifecycle dates (kept in extras by the hubspot-contacts preset) become its path.
+
+    L1: lead Jan 2 (created_at), MQL Jan 5, Customer Feb 1 (skips SQL and Opportunity, which count as passed).
+    L2: lead Jan 3, MQL Jan 10 14:30 in Europe/Berlin = 13:30 UTC. L3: a date HubSpot never writes -> warning.
+    """
+    import json
+
+    leads = pd.DataFrame(
+        {
+            "outcome_id": ["L1", "L2", "L3"],
+            "kind": "lead",
+            "created_at": [T(2), T(3), T(4)],
+            "amount": np.nan,
+            "closed_at": pd.NaT,
+            "won": None,
+            "team": "t1",
+            "campaign": "",
+            "extras": [
+                json.dumps({"Became a Marketing Qualified Lead Date": "2026-01-05 10:00", "Became a Customer Date": "2026-02-01"}),
+                json.dumps({"Became a Marketing Qualified Lead Date": "2026-01-10 14:30", "Lifecycle Stage": "MQL"}),
+                json.dumps({"Became a Marketing Qualified Lead Date": "05/01/2026"}),
+            ],
+            "_source_file": "contacts.csv",
+            "_source_row": [2, 3, 4],
+        }
+    )
+    data = prepare_pipeline(leads, None, as_of="2026-02-02", zone="Europe/Berlin")
+    h = data.history.set_index(["outcome_id", "stage"])
+    assert h.loc[("L1", "Lead"), "reached_at"] == T(2)  # rule 5: created in the first stage
+    assert h.loc[("L1", "Marketing Qualified Lead"), "reached_at"] == pd.Timestamp("2026-01-05T09:00:00Z")
+    assert bool(h.loc[("L1", "Sales Qualified Lead"), "skipped"]) and h.loc[("L1", "Customer"), "closed"] == "won"
+    assert h.loc[("L2", "Marketing Qualified Lead"), "reached_at"] == pd.Timestamp("2026-01-10T13:30:00Z")
+    assert "L3" not in data.history["outcome_id"].tolist()
+    assert any("contacts.csv row 4" in w and "05/01/2026" in w for w in data.warnings)
+    f = compute_funnel(data, grain="month").set_index("stage")
+    assert f["reached"].to_dict() == {"Lead": 2, "Marketing Qualified Lead": 2, "Sales Qualified Lead": 1,
+                                      "Opportunity": 1, "Customer": 1}
