@@ -357,7 +357,7 @@ def type_other_columns(batch: Batch) -> Batch:
     for column in batch.columns_of("string", "bool", "week", "month"):
         name, text, label = column.name, batch.text[column.name], batch.label(column.name)
         if column.dtype == "string":
-            batch.typed[name] = _check_allowed(batch, column, text.astype(object), label) if column.allowed else text.astype(object)
+            batch.typed[name] = _check_allowed(batch, column, text, label) if column.allowed else text
         elif column.dtype == "bool":
             mapped = map_values(text, lambda v: True if str(v).strip().lower() in _TRUE else (
                 False if str(v).strip().lower() in _FALSE else None))

@@ -189,7 +189,9 @@ def canonical_text(raw: RawTable, preset: Preset, mapping: dict) -> pd.DataFrame
             continue
         keys = frame[source].astype(str).str.strip().str.lower()
         out[canonical] = map_values(keys, lambda k, lookup=lookup, default=default: lookup.get(k, default))
-    result = pd.DataFrame(out, index=frame.index, dtype=object)
+    # text columns stay Arrow-backed strings (missing = NA): object columns of Python strings cost
+    # several times the memory on a million rows
+    result = pd.DataFrame(out, index=frame.index)
     for canonical, table_map in preset.values.items():
         if canonical in result:
             lookup = {str(k).strip().lower(): v for k, v in table_map.items()}
@@ -216,4 +218,4 @@ def extras(raw: RawTable, used: list[str]) -> pd.Series:
             escaped = '"' + values.str.replace("\\", "\\\\", regex=False).str.replace('"', '\\"', regex=False) + '"'
         piece = json.dumps(name, ensure_ascii=False) + ": " + escaped + ", "
         body = body + piece.where(values.ne(""), "")
-    return ("{" + body.str.slice(0, -2) + "}").astype(object).reset_index(drop=True)
+    return ("{" + body.str.slice(0, -2) + "}").reset_index(drop=True)

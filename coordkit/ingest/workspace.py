@@ -184,6 +184,8 @@ class Workspace:
                     ) from None
                 time.sleep(0.25)
         con.raw_sql("SET TimeZone = 'UTC'")
+        # DuckDB's own bar floods a redirected stderr during long upserts; coordkit prints its own
+        con.raw_sql("SET enable_progress_bar = false")
         if not self.read_only:
             for spec in TABLES.values():
                 con.raw_sql(_table_ddl(spec))
