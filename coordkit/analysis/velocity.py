@@ -64,7 +64,8 @@ def summarise_time_in_stage(time_in_stage: pd.DataFrame) -> pd.DataFrame:
     keys = ["pipeline", "segment", "step", "stage"]
     grouped = done.groupby(keys, sort=True)["days"]
     summary = grouped.agg(finished="size", median_days="median")
-    quantiles = grouped.quantile([0.25, 0.75, 0.90]).unstack()
+    # reindexed: a workspace without finished stays (no stage history) has no quantile columns at all
+    quantiles = grouped.quantile([0.25, 0.75, 0.90]).unstack().reindex(columns=[0.25, 0.75, 0.90])
     summary["p25_days"], summary["p75_days"], summary["p90_days"] = (quantiles[q] for q in (0.25, 0.75, 0.90))
     summary["mean_days"] = grouped.mean()
     still = time_in_stage[time_in_stage["open"]].groupby(keys, sort=True)["days"].agg(open="size", median_open_days="median")
