@@ -184,3 +184,89 @@ def test_maven_crm_file_is_fully_accounted_for(shared_data):
     won = result.accepted[result.accepted["won"] == True]  # noqa: E712 - object column
     assert len(won) == int((source["deal_stage"] == "Won").sum())
     assert won["amount"].sum() == pytest.approx(source.loc[source["deal_stage"] == "Won", "close_value"].sum())
+
+
+# --- machine-readable results, grouped messages, the write lock --------------------------------
+
+
+def _cli_json(tmp_path, args):
+    import contextlib
+    import io
+    import json as _json
+
+    from coordkit.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(args)
+    return code, [_json.loads(line) for line in out.getvalue().splitlines() if line.startswith("{")]
+
+
+def test_validate_json_accounts_for_every_line_and_locates_messages(tmp_path):
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Deals report\n"
+        "outcome_id,kind,created_at,amount\n"
+        "1,lead,2026-11-16,100\n"
+        "2,lead,,200\n"
+        "2,lead,,200\n"
+        "3,lead,2026-11-17,300\n"
+        "3,lead,2026-11-17,300\n"
+        "Total,,,900\n",
+        encoding="utf-8",
+    )
+    code, objects = _cli_json(tmp_path, ["validate", str(path), "--as", "outcomes", "--json", "--max-bad-share", "0.5"])
+    assert code == 0 and len(objects) == 1
+    result = objects[0]
+    # 5 data records (rows 3-7): 1 and 3 accepted, the repeat of 3 merged, both rows of 2 rejected
+    # (empty created_at); the title (row 1) and the totals line (row 8) skipped
+    assert (result["read"], result["accepted"], result["rejected"], result["merged"], result["skipped"]) == (5, 2, 2, 1, 2)
+    assert result["read"] == result["accepted"] + result["rejected"] + result["merged"]
+    errors = [m for m in result["messages"] if m["level"] == "error"]
+    assert [(m["row"], m["column"]) for m in errors] == [(4, "created_at"), (5, "created_at")]
+    skipped = sorted(m["row"] for m in result["messages"] if m["level"] == "info")
+    assert skipped == [1, 8]
+
+
+def test_a_file_rejected_whole_exits_non_zero_with_a_located_json_message(tmp_path):
+    path = tmp_path / "amounts.csv"
+    path.write_text("outcome_id,kind,created_at,amount\n1,lead,2026-11-16,\"1,234\"\n2,lead,2026-11-16,\"2,000\"\n", encoding="utf-8")
+    code, objects = _cli_json(tmp_path, ["validate", str(path), "--as", "outcomes", "--json"])
+    assert code != 0
+    message = objects[0]["messages"][0]
+    assert objects[0]["status"] == "rejected"
+    assert (message["level"], message["row"], message["column"], message["value"]) == ("error", 2, "amount", "1,234")
+    assert "--locale" in objects[0]["messages"][-1]["text"]
+    code, objects = _cli_json(tmp_path, ["validate", str(path), "--as", "outcomes", "--json", "--locale", "de"])
+    assert code == 0 and objects[0]["accepted"] == 2
+
+
+def test_repeated_messages_are_grouped_with_their_rows():
+    from coordkit.ingest.messages import Message, group_messages
+
+    messages = [Message("error", row, "created_at", "", f"f.csv row {row}: created_at is empty", "created_at is empty")
+                for row in (12, 15, 19, 20, 21, 22, 23, 24, 25)]
+    messages.append(Message("error", 30, "amount", "x", "f.csv row 30: 'x' is not a number", "amount is not a number"))
+    lines = group_messages(messages)
+    assert lines == [
+        "9 rows: created_at is empty (column created_at) — rows 12, 15, 19, 20, 21, 22, 23, 24, …",
+        "f.csv row 30: 'x' is not a number",
+    ]
+
+
+def test_lock_message_says_how_long_it_waited_and_which_setting_to_raise(tmp_path):
+    from filelock import FileLock
+
+    from coordkit.errors import WorkspaceLockedError
+    from coordkit.ingest.workspace import open_workspace
+
+    (tmp_path / "coordkit.yaml").write_text("lock_timeout_seconds: 0.5\n", encoding="utf-8")
+    with open_workspace(tmp_path) as ws:
+        other = FileLock(str(tmp_path / ".coordkit" / "write.lock"))
+        other.acquire()
+        try:
+            with pytest.raises(WorkspaceLockedError) as caught, ws.write_lock():
+                pass
+        finally:
+            other.release()
+    assert "waited" in caught.value.message and "lock_timeout_seconds" in caught.value.hint
