@@ -18,6 +18,7 @@ LAYERS = {
     "coordkit.weeks": 0,
     "coordkit.money": 0,
     "coordkit.privacy": 0,
+    "coordkit.numbers": 0,
     "coordkit._lazy_imports": 0,
     "coordkit._version": 0,
     "coordkit.packaged": 0,

@@ -92,7 +92,9 @@ def outcome_facts(ws) -> pd.DataFrame:
     facts.loc[closed, "close_week"] = week_of(facts.loc[closed, "closed_at"], ws.config)
     facts["won"] = facts["won"].map(lambda v: bool(v) if v is not None and not pd.isna(v) else None)
     facts["arrived_week"] = week_of(facts["_first_ingested_at"], ws.config)
-    return facts.drop(columns=["utm_medium", "_first_ingested_at"]).sort_values("created_at", kind="stable").reset_index(drop=True)
+    # when the row first reached the store: "late data" is judged against arrivals, never the wall clock
+    facts = facts.rename(columns={"_first_ingested_at": "arrived_at"})
+    return facts.drop(columns=["utm_medium"]).sort_values("created_at", kind="stable").reset_index(drop=True)
 
 
 def output_facts(ws) -> pd.DataFrame:

@@ -8,7 +8,6 @@ text.  Money is written compactly in the workspace currency (``$1.2M``,
 
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
@@ -16,10 +15,10 @@ import pandas as pd
 from coordkit.analysis.drivers import REMAINDER_LABEL
 from coordkit.errors import ParameterError
 from coordkit.safe_text import plain_name
+from coordkit.numbers import format_amount, format_change
 
 __all__ = ["describe_change", "escape_markdown", "format_amount", "format_change"]
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
 # characters that change Markdown anywhere in a line; "-", "+" and "." matter only at its start
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~])")
 _ENTITY_START = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
@@ -37,44 +36,6 @@ def escape_markdown(text: object) -> str:
     html_safe = _ENTITY_START.sub("&amp;", plain_name(text)).replace("<", "&lt;").replace(">", "&gt;")
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", html_safe)
     return "\\" + escaped if escaped[:1] in ("-", "+") else escaped
-
-
-def format_amount(value: float, currency: str | None = "USD") -> str:
-    """Return a compact amount: ``$1.2M``, ``€548k``, ``SEK 1.2k``; plain ``1,234`` when currency is None.
-
-    >>> format_amount(1_234_567, "USD"), format_amount(-548_200, "EUR"), format_amount(63, None)
-    ('$1.2M', '-€548k', '63')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    sign = "-" if value < 0 else ""
-    size = abs(float(value))
-    if currency is None:
-        number = f"{size:,.0f}" if size >= 100 or size == int(size) else f"{size:,.1f}"
-        return sign + number
-    if size >= 1e9:
-        number = _trim(f"{size / 1e9:.1f}") + "B"
-    elif size >= 1e6:
-        number = _trim(f"{size / 1e6:.1f}") + "M"
-    elif size >= 1e4:
-        number = f"{size / 1e3:.0f}k"
-    elif size >= 1e3:
-        number = _trim(f"{size / 1e3:.1f}") + "k"
-    else:
-        number = f"{size:.0f}"
-    code = str(currency).upper()
-    symbol = _SYMBOLS.get(code)
-    return f"{sign}{symbol}{number}" if symbol else f"{sign}{code} {number}"
-
-
-def _trim(number: str) -> str:
-    return number.removesuffix(".0")
-
-
-def format_change(value: float, currency: str | None = "USD") -> str:
-    """Return a signed amount: ``+$12k`` or ``-$3.4M``."""
-    text = format_amount(value, currency)
-    return text if text.startswith("-") or text == "n/a" else "+" + text
 
 
 def describe_change(

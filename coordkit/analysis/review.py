@@ -1,248 +1,79 @@
 """Everything the weekly outcome review shows, computed as tidy frames.
 
 :func:`compute_weekly_review` is the one call behind the review notebook, the
-``coordkit review`` command and the check-in notebook. It returns a
+``coordkit review`` command and the check-in. It returns a
 :class:`WeeklyReview` of small frames; presentation (charts, tables, HTML)
 lives in :mod:`coordkit.present` and never loads data itself.
 
-Work that is the same for every team (reading the workspace, attribution)
-is done once per workspace state and kept in :class:`ReviewContext`, so a
-batch over all teams pays for it once.
+Each section keeps to one attribution lens and names it:
+
+* headline and "what moved": *sourced*, each outcome's own campaign / UTM;
+* outputs -> outcomes: the chosen *touch-based* model, with a row for the
+  opportunities no output touched, so shares add up to the whole.
+
+Work that is the same for every team (reading the workspace, attribution) is
+done once per store state in :class:`~coordkit.analysis.review_context.ReviewContext`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from coordkit.analysis.drivers import explain_change
+from coordkit.analysis.judgement import judge_against_target, position_sentence
 from coordkit.analysis.metrics import (
     METRIC_LABELS,
     MONEY_METRICS,
     OPPORTUNITY_KINDS,
     OUTCOME_METRICS,
-    UNASSIGNED,
-    outcome_facts,
-    output_facts,
     weekly_metrics,
-    workspace_latest_week,
-    workspace_teams,
 )
-from coordkit.analysis.narrative import describe_change, format_amount
-from coordkit.analysis.signals import compute_xmr, xmr_verdict
+from coordkit.analysis.privacy import redact_text
+from coordkit.analysis.review_context import ReviewContext, review_context
+from coordkit.analysis.review_quality import data_quality
+from coordkit.analysis.signals import compute_xmr
+from coordkit.analysis.what_moved import COMPARE_LABELS, Movement, check_compare, explain_week
 from coordkit.errors import ParameterError, allowed_values_message
+from coordkit.model.calendar import comparison_weeks, iso_week_label, trailing_weeks
+from coordkit.numbers import format_metric
 
-# The store (ibis, duckdb) and the attribution engine are imported only when the cache cannot
-# answer: a review kernel with a warm cache then starts about 1.5 s faster.
-if TYPE_CHECKING:  # pragma: no cover
-    from coordkit.ingest.workspace import Workspace
-from coordkit.model.calendar import (
-    COMPARISONS,
-    comparison_weeks,
-    iso_week_label,
-    parse_week,
-    trailing_weeks,
-    week_of,
-)
-
-__all__ = ["ALL_TEAMS", "TREND_WEEKS", "ReviewContext", "WeeklyReview", "compute_weekly_review", "review_context"]
+__all__ = [
+    "ALL_TEAMS",
+    "NOT_CREDITED",
+    "TREND_WEEKS",
+    "ReviewContext",
+    "WeeklyReview",
+    "attributed_table",
+    "compute_weekly_review",
+    "format_metric",
+    "review_context",
+]
 
 ALL_TEAMS = "all"
 TREND_WEEKS = 13
 #: a campaign with at least this many outputs in the trailing window and no outcome is "activity without outcome"
 ACTIVITY_MIN_OUTPUTS = 10
-
-
-@dataclass
-class ReviewContext:
-    """Workspace data that every team's review shares (read once, attributed once per model)."""
-
-    path: Path
-    config: object
-    facts: pd.DataFrame
-    outputs: pd.DataFrame
-    teams: list[str]
-    latest_week: dt.date
-    targets: pd.DataFrame
-    spend: pd.DataFrame
-    ingest_log: pd.DataFrame
-    rejected: pd.DataFrame
-    touch_counts: pd.DataFrame
-    linking: dict
-    state: str
-    _credit: dict = field(default_factory=dict)
-    _workspace: Workspace | None = None
-    _cache_key: str | None = None
-
-    def credit(self, model: str) -> pd.DataFrame:
-        """Per-outcome credit under ``model`` (computed once per model and workspace state)."""
-        if model in self._credit:
-            return self._credit[model]
-        import pickle
-
-        cached = _cache_file(self.path, f"credit-{model}-{self._cache_key}.pkl") if self._cache_key else None
-        if cached is not None and cached.exists():
-            try:
-                with cached.open("rb") as handle:
-                    self._credit[model] = pickle.load(handle)
-                return self._credit[model]
-            except Exception:
-                pass
-        from coordkit.ingest.workspace import open_workspace
-
-        if self._workspace is not None:
-            ws = self._workspace
-            self._credit[model] = self._attribute(ws, model)
-        else:
-            with open_workspace(self.path, read_only=True) as ws:
-                self._credit[model] = self._attribute(ws, model)
-        if cached is not None:
-            for stale in cached.parent.glob(f"credit-{model}-*.pkl"):
-                stale.unlink(missing_ok=True)
-            _write_pickle(cached, self._credit[model])
-        return self._credit[model]
-
-
-    @staticmethod
-    def _attribute(ws: Workspace, model: str) -> pd.DataFrame:
-        # through the deals' contacts (outcome_contacts), campaigns canonical (docs/campaigns.md)
-        from coordkit.model.campaigns_attribution import attribute_workspace
-
-        return attribute_workspace(
-            ws, model, lookback_days=ws.config.lookback_days, week_of=lambda s: week_of(s, ws.config),
-        )
-
-
-CACHE_DIR = "cache"
-_CACHED_FRAMES = ("facts", "outputs", "targets", "spend", "ingest_log", "rejected", "touch_counts")
-
-
-def _cache_key(path: Path) -> str | None:
-    """Changes whenever an ingest changes the data (read from ``.coordkit/data-state``).
-
-    Only ingests rewrite that file, so saving a check-in note (which also
-    writes the store) keeps the cache. A workspace without it (made by an older
-    coordkit) falls back to the store file's size and modification time.
-    """
-    import hashlib
-
-    from coordkit._version import __version__
-    from coordkit.ingest.workspace import data_state
-
-    state = data_state(path)
-    if state is None:
-        return None
-    return f"{__version__}-{hashlib.sha1(state.encode()).hexdigest()[:16]}"
-
-
-def _cache_file(path: Path, name: str) -> Path:
-    return Path(path) / ".coordkit" / CACHE_DIR / name
-
-
-def review_context(workspace: str | Path | Workspace, use_cache: bool = True) -> ReviewContext:
-    """Read what every review of this workspace needs (from a cache when the store has not changed).
-
-    The cache lives in ``.coordkit/cache/`` and is keyed by the store file's
-    size and modification time, so any ingest invalidates it. Rendering all
-    teams reads and attributes the workspace once; each review kernel loads
-    the cached frames instead of querying the store again.
-    """
-    import pickle
-
-    if not isinstance(workspace, (str, Path)):
-        return _read_context(workspace)
-    path = Path(workspace)
-    key = _cache_key(path) if use_cache else None
-    cached = _cache_file(path, f"review-{key}.pkl") if key else None
-    if cached is not None and cached.exists():
-        try:
-            with cached.open("rb") as handle:
-                state = pickle.load(handle)
-            context = ReviewContext(path=path, _cache_key=key, **state)
-            return context
-        except Exception:  # a damaged or incompatible cache is rebuilt, never trusted
-            pass
-    from coordkit.ingest.workspace import open_workspace
-
-    # hold no connection after reading: DuckDB lets one process write, so a notebook that kept the
-    # store open would lock out `coordkit ingest` and the check-in's own saves
-    with open_workspace(path, read_only=True) as ws:
-        context = _read_context(ws)
-        context._cache_key = key
-        context._workspace = None
-    if cached is not None:
-        _write_pickle(cached, {name: getattr(context, name) for name in (*_CACHED_FRAMES, "config", "teams", "latest_week", "linking", "state")})
-    return context
-
-
-def _write_pickle(target: Path, payload) -> None:
-    import os
-    import pickle
-
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        for stale in target.parent.glob(target.name.split("-", 1)[0] + "-*.pkl"):
-            if stale.name != target.name and not stale.name.startswith("credit-"):
-                stale.unlink(missing_ok=True)
-        partial = target.with_suffix(f".{os.getpid()}.tmp")
-        with partial.open("wb") as handle:
-            pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, target)
-    except OSError:
-        pass  # a read-only workspace simply goes without a cache
-
-
-def _read_context(ws: Workspace) -> ReviewContext:
-    facts = outcome_facts(ws)
-    outputs = output_facts(ws)
-    log = ws.ingest_log()
-    return ReviewContext(
-        path=ws.path,
-        config=ws.config,
-        facts=facts,
-        outputs=outputs,
-        teams=workspace_teams(facts, outputs),
-        latest_week=workspace_latest_week(facts, outputs, ws.config),
-        targets=ws.table("targets").execute(),
-        spend=ws.table("spend").execute(),
-        ingest_log=log,
-        rejected=ws.rejected_rows(),
-        touch_counts=_touch_counts(ws),
-        linking=_linking_summary(ws, ws.table("touchpoints")),
-        state=f"{int(log['ingest_id'].max()) if not log.empty else 0}",
-        _workspace=ws,
-    )
-
-
-def _touch_counts(ws: Workspace) -> pd.DataFrame:
-    """Touches per linked campaign (for "activity without outcome")."""
-    from coordkit.model.link import link_touchpoints
-
-    linked = link_touchpoints(ws.table("touchpoints"), ws.table("outputs"))
-    grouped = linked.group_by(campaign=linked.linked_campaign).aggregate(touches=linked.count())
-    return grouped.to_pandas()
-
-
-def _linking_summary(ws: Workspace, touches) -> dict:
-    from coordkit.model.campaigns_coverage import campaign_coverage
-    from coordkit.model.link import link_touchpoints, linking_report
-
-    linked = link_touchpoints(touches, ws.table("outputs"))
-    report = linking_report(linked, ws.table("outputs"), top=5)
-    return {
-        "share_linked": float(report.linked_share),
-        "touchpoints": int(report.touchpoints),
-        "unlinked": int(round(report.touchpoints * (1 - report.linked_share))),
-        "top_unlinked": report.top_unlinked.to_dict("records"),
-        "suggested_aliases": report.suggested_aliases.to_dict("records"),
-        "campaign_notes": campaign_coverage(ws).lines(),
-    }
+#: ... or at least this much spend (and this share of the team's 13-week spend)
+ACTIVITY_MIN_COST = 1000.0
+ACTIVITY_MIN_COST_SHARE = 0.02
+#: the row that holds the opportunities and pipeline no output touched (so shares add up to the whole)
+NOT_CREDITED = "(not credited to any output)"
+MODEL_LENSES = {
+    "first": "first touch: all credit to the first output that touched the opportunity",
+    "last": "last touch: all credit to the last output before the opportunity",
+    "linear": "linear: credit split evenly over the outputs that touched it",
+    "time_decay": "time decay: more credit to recent touches (half-life 7 days)",
+    "position": "position-based: 40 % to the first touch, 40 % to the last, 20 % spread over the rest",
+    "w_shaped": "W-shaped: 30 % each to first touch, lead creation and opportunity creation, 10 % over the rest",
+    "markov": "Markov removal effect: credit by how many conversions would be lost without each channel",
+    "shapley": "Shapley value: credit by each channel's average marginal contribution",
+}
 
 
 @dataclass
@@ -255,6 +86,7 @@ class WeeklyReview:
     compare: str
     title: str
     currency: str
+    #: one row per headline metric: value, target, percent and gap, quarter to date, comparisons, signal
     headline: pd.DataFrame
     trends: pd.DataFrame
     outputs_by_channel: pd.DataFrame
@@ -271,52 +103,107 @@ class WeeklyReview:
     rejection_reasons: pd.DataFrame
     quality_notes: list[str]
     teams: list[str] = field(default_factory=list)
+    #: the comparison "what moved" used (``auto`` resolved: ``baseline`` when pipeline is a signal)
+    what_moved_compare: str = "previous"
+    #: the same week against last week, when the main story used another comparison
+    what_moved_also: Movement | None = None
+    data_range: tuple[dt.date, dt.date] | None = None
+    late_this_week: int = 0
+    extra_sections: dict = field(default_factory=dict)
 
     @property
     def week_label(self) -> str:
         return iso_week_label(self.week)
 
+    @property
+    def model_lens(self) -> str:
+        return MODEL_LENSES.get(self.model, self.model)
+
     def signals(self) -> dict[str, dict]:
-        """metric -> {value, signal, rule, verdict}: the facts a test or a chat summary needs."""
-        return {
-            row.metric: {"value": float(row.value), "signal": bool(row.signal), "rule": row.rule, "verdict": row.verdict}
-            for row in self.headline.itertuples()
-        }
+        """metric -> value, target, percent of target, signal, rule, verdict: the facts a test or chat summary needs."""
+        out = {}
+        for row in self.headline.itertuples():
+            out[row.metric] = {
+                "value": float(row.value), "target": _finite(row.target), "pct_of_target": _finite(row.pct_of_target),
+                "gap": _finite(row.gap), "target_status": row.target_status, "qtd_value": _finite(row.qtd_value),
+                "qtd_target": _finite(row.qtd_target), "run_rate_needed": _finite(row.run_rate_needed),
+                "signal": bool(row.signal), "rule": row.rule, "position": row.position, "verdict": row.verdict,
+            }
+        return out
+
+    def biggest_caveat(self) -> str | None:
+        """The data caveat a reader most needs to know, in one sentence.
+
+        In order: late rows in this very week (its numbers may still grow),
+        rejected rows, touchpoints that link to no output, late rows of earlier
+        weeks.
+        """
+        late = self.data_quality["late"].sum() if "late" in self.data_quality else 0
+        late_here = self.late_this_week
+        rejected = int(self.rejection_reasons["rows"].sum()) if not self.rejection_reasons.empty else 0
+        if late_here:
+            return f"{late_here:,} of this week's outcome rows arrived late; this week's numbers may still grow."
+        if rejected:
+            return f"{rejected:,} input row(s) were rejected and are not counted (see the review's data-quality section)."
+        for note in self.quality_notes:
+            if "touchpoints link" in note:
+                return note
+        if late:
+            return f"{int(late):,} row(s) of earlier weeks arrived late; earlier reviews did not count them."
+        return None
 
     def to_json(self) -> str:
-        """Key figures as JSON (the review's sidecar file)."""
+        """Key figures as strict JSON (the review's sidecar file): no NaN or Infinity, missing is null."""
         payload = {
             "week": self.week.isoformat(),
             "iso_week": self.week_label,
             "team": self.team,
             "model": self.model,
             "compare": self.compare,
+            "what_moved_compare": self.what_moved_compare,
             "headline": self.signals(),
             "what_moved": self.what_moved[["segment", "contribution"]].to_dict("records") if not self.what_moved.empty else [],
             "narrative": self.what_moved_narrative,
             "bridge": self.what_moved_bridge.to_dict("records"),
             "activity_without_outcome": self.activity_without_outcome["campaign"].tolist(),
             "attributed_by_channel": self.attributed_by_channel.to_dict("records"),
+            "data_quality_notes": self.quality_notes,
         }
-        return json.dumps(payload, default=_json_default, indent=2)
+        return json.dumps(_strict(payload), indent=2, allow_nan=False, ensure_ascii=False)
 
 
-def _json_default(value):
+def _finite(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _strict(value):
+    """Plain JSON types only: NaN/Infinity/NA become null, dates ISO text, numpy scalars Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
     if isinstance(value, (dt.date, pd.Timestamp)):
         return value.isoformat()
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
+    if isinstance(value, str):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
     return str(value)
-
-
-def _check_team(team: str, teams: list[str]) -> str:
-    if team == ALL_TEAMS or team in teams:
-        return team
-    raise ParameterError(allowed_values_message("team", team, [ALL_TEAMS, *teams]))
 
 
 def _team_rows(frame: pd.DataFrame, team: str) -> pd.DataFrame:
@@ -324,50 +211,60 @@ def _team_rows(frame: pd.DataFrame, team: str) -> pd.DataFrame:
 
 
 def compute_weekly_review(
-    workspace: str | Path | Workspace | ReviewContext,
+    workspace: str | Path | ReviewContext,
     week=None,
     team: str = ALL_TEAMS,
     model: str | None = None,
-    compare: str = "previous",
+    compare: str = "auto",
     title: str | None = None,
+    snapshot: str | None = None,
 ) -> WeeklyReview:
     """Compute the weekly outcome review for one team (or ``all``).
 
     ``week`` is any date in the week or an ISO week (``2026-W47``); by default
-    the latest complete week in the workspace. ``compare`` picks what "what
-    moved" compares with: ``previous``, ``trailing4``, ``trailing13`` or
-    ``last_year``. Empty strings mean "the default" (as papermill parameters
-    arrive).
+    the latest complete week in the workspace; a week outside the data is an
+    error that gives the range. ``compare`` picks what "what moved" compares
+    with: ``auto`` (the default: the baseline the signal was judged against
+    when pipeline is a signal, else last week), ``baseline``, ``previous``,
+    ``trailing4``, ``trailing13`` or ``last_year``. ``snapshot`` pins the store
+    state (a batch passes its own). Empty strings mean "the default" (as
+    papermill parameters arrive).
 
     >>> review = compute_weekly_review("demo", week="2026-W47", team="emea")   # doctest: +SKIP
-    >>> review.headline[["metric", "value", "signal"]]                         # doctest: +SKIP
+    >>> review.headline[["metric", "value", "pct_of_target", "signal"]]        # doctest: +SKIP
     """
-    context = workspace if isinstance(workspace, ReviewContext) else review_context(workspace)
+    context = workspace if isinstance(workspace, ReviewContext) else review_context(workspace, snapshot=snapshot or None)
     config = context.config
-    compare = compare or "previous"
-    if compare not in COMPARISONS:
-        raise ParameterError(allowed_values_message("compare", compare, COMPARISONS))
+    compare = check_compare(compare)
     model = model or config.default_model
-    # the model name is checked by the attribution engine when no cached credit exists for it
-    team = _check_team(team, context.teams)
-    week = context.latest_week if week in (None, "", "latest") else parse_week(week, config.week_start)
+    if team != ALL_TEAMS and team not in context.teams:
+        raise ParameterError(allowed_values_message("team", team, [ALL_TEAMS, *context.teams]))
+    week = context.check_week(week)
     history = trailing_weeks(week, 52) + [week]
     facts = _team_rows(context.facts, team)
     outputs = _team_rows(context.outputs, team)
     metrics = weekly_metrics(facts.assign(scope=team), history, by=("scope",))
-    headline = _headline(metrics, context.targets, week, team)
     trends = _trends(metrics, week)
-    headline = _add_signals(headline, trends)
+    headline = _headline(metrics, context.targets, week, team, trends, config.currency)
     credit = _team_rows(context.credit(model), team)
-    by_channel, by_campaign = _attributed(credit, outputs, week)
-    what_moved, bridge, narrative = _what_moved(facts, week, compare, config.currency, trends, team)
-    quality, reasons, notes = _data_quality(context, facts, week)
+    opportunities = facts[facts["kind"].isin(OPPORTUNITY_KINDS)]
+    by_channel = attributed_table(credit, outputs, week, "channel", opportunities)
+    by_campaign = attributed_table(credit, outputs, week, "campaign", opportunities)
+    pipeline_signal = bool(headline.set_index("metric").loc["pipeline_created", "signal"])
+    used = ("baseline" if pipeline_signal else "previous") if compare == "auto" else compare
+    chart = trends[trends["metric"] == "pipeline_created"]
+    movement = explain_week(facts, week, used, "pipeline_created", team=team, currency=config.currency, signal=chart)
+    also = None
+    if used != "previous":
+        also = explain_week(facts, week, "previous", "pipeline_created", team=team, currency=config.currency)
+    quality, reasons, notes = data_quality(context, team, week)
+    scope = "all teams" if team == ALL_TEAMS else team
     review = WeeklyReview(
         week=week,
         team=team,
         model=model,
         compare=compare,
-        title=title or f"Weekly outcome review: {'all teams' if team == ALL_TEAMS else team}, week of {week:%d %b %Y} ({iso_week_label(week)})",
+        title=title or f"Weekly outcome review: {scope}, week of {week.isoformat()} ({iso_week_label(week)})",
         currency=config.currency,
         headline=headline,
         trends=trends,
@@ -377,14 +274,38 @@ def compute_weekly_review(
         attributed_by_channel=by_channel,
         attributed_by_campaign=by_campaign,
         activity_without_outcome=_activity_without_outcome(outputs, credit, context.touch_counts, week),
-        what_moved=what_moved,
-        what_moved_bridge=bridge,
-        what_moved_narrative=narrative,
+        what_moved=movement.explanation,
+        what_moved_bridge=movement.bridge,
+        what_moved_narrative=movement.narrative,
         data_quality=quality,
         rejection_reasons=reasons,
         quality_notes=notes,
         teams=context.teams,
+        what_moved_compare=used,
+        what_moved_also=also,
+        data_range=(context.first_week, context.latest_week),
+        late_this_week=int((facts["week"] == week).where(facts["late"], False).sum()) if "late" in facts else 0,
     )
+    return _without_personal_data(review)
+
+
+def _without_personal_data(review: WeeklyReview) -> WeeklyReview:
+    """Every text cell and sentence with e-mail addresses and phone numbers masked.
+
+    Campaign names, titles, owners and rejection reasons come from clients'
+    exports, and an owner is often an e-mail address; the review, its
+    summary, its JSON and its notebook never show one.
+    """
+    for name, value in list(vars(review).items()):
+        if isinstance(value, pd.DataFrame) and not value.empty:
+            text_columns = [c for c in value.columns if value[c].dtype == object or pd.api.types.is_string_dtype(value[c])]
+            if text_columns:
+                setattr(review, name, value.assign(**{c: value[c].map(redact_text) for c in text_columns}))
+        elif isinstance(value, str):
+            setattr(review, name, redact_text(value))
+    review.quality_notes = [redact_text(note) for note in review.quality_notes]
+    if review.what_moved_also is not None:
+        review.what_moved_also.narrative = redact_text(review.what_moved_also.narrative)
     return review
 
 
@@ -396,71 +317,63 @@ def _series(metrics: pd.DataFrame, metric: str) -> pd.Series:
     return rows.set_index("week")["value"].sort_index()
 
 
-def _target(targets: pd.DataFrame, week: dt.date, team: str, metric: str) -> float:
-    if targets.empty:
-        return np.nan
-    rows = targets[(targets["metric"] == metric) & (pd.to_datetime(targets["week"]).dt.date == week)]
-    if team == ALL_TEAMS:
-        overall = rows[rows["team"] == ALL_TEAMS]
-        return float(overall["value"].sum()) if not overall.empty else (float(rows["value"].sum()) if not rows.empty else np.nan)
-    rows = rows[rows["team"] == team]
-    return float(rows["value"].sum()) if not rows.empty else np.nan
-
-
-def _headline(metrics: pd.DataFrame, targets: pd.DataFrame, week: dt.date, team: str) -> pd.DataFrame:
-    records = []
-    for metric in OUTCOME_METRICS:
-        series = _series(metrics, metric)
-        value = float(series.get(week, 0.0))
-        last_year = comparison_weeks(week, "last_year")[0]
-        records.append(
-            {
-                "metric": metric,
-                "label": METRIC_LABELS[metric],
-                "money": metric in MONEY_METRICS,
-                "value": value,
-                "target": _target(targets, week, team, metric),
-                "last_week": float(series.get(comparison_weeks(week, "previous")[0], np.nan)),
-                "trailing4": float(series.reindex(comparison_weeks(week, "trailing4")).mean()),
-                "trailing13": float(series.reindex(comparison_weeks(week, "trailing13")).mean()),
-                "last_year": float(series.get(last_year, np.nan)) if last_year >= min(series.index) else np.nan,
-            }
-        )
-    frame = pd.DataFrame(records)
-    frame["vs_target"] = frame["value"] - frame["target"]
-    frame["vs_last_week"] = frame["value"] - frame["last_week"]
-    return frame
-
-
 def _trends(metrics: pd.DataFrame, week: dt.date) -> pd.DataFrame:
-    """XmR chart per metric: limits from the 13 weeks before ``week``; ``week`` judged against them."""
+    """XmR chart per metric: limits from the 13 weeks before ``week``; ``week`` judged against them.
+
+    Every headline metric is a count or money, so a lower limit below zero is
+    shown as 0 (a natural lower bound); the rules are judged on the unfloored
+    limits, as Wheeler computes them. ``last_year`` is the same week 52 weeks
+    earlier, for the trend chart's comparison line.
+    """
     weeks = trailing_weeks(week, TREND_WEEKS) + [week]
     frames = []
     for metric in OUTCOME_METRICS:
-        series = _series(metrics, metric).reindex(weeks, fill_value=0.0)
+        full = _series(metrics, metric)
+        series = full.reindex(weeks, fill_value=0.0)
         chart = compute_xmr(series, baseline=TREND_WEEKS)
         chart = chart.rename(columns={chart.columns[0]: "week"})
+        chart["lower_limit"] = chart["lower_limit"].clip(lower=0.0)
+        first = min(full.index) if len(full) else week
+        chart["last_year"] = [float(full.get(w - dt.timedelta(days=364), np.nan)) if w - dt.timedelta(days=364) >= first
+                              else np.nan for w in chart["week"]]
         chart.insert(0, "metric", metric)
         frames.append(chart)
     return pd.concat(frames, ignore_index=True)
 
 
-def _add_signals(headline: pd.DataFrame, trends: pd.DataFrame) -> pd.DataFrame:
-    out = headline.copy()
-    rules, verdicts, lower, upper = [], [], [], []
-    for metric, label in zip(out["metric"], out["label"]):
+def _headline(metrics: pd.DataFrame, targets: pd.DataFrame, week: dt.date, team: str, trends: pd.DataFrame,
+              currency: str) -> pd.DataFrame:
+    judged = judge_against_target(metrics, targets, week, team, OUTCOME_METRICS).set_index("metric")
+    records = []
+    for metric in OUTCOME_METRICS:
+        series = _series(metrics, metric)
+        last_year = comparison_weeks(week, "last_year")[0]
         chart = trends[trends["metric"] == metric].reset_index(drop=True)
         last = chart.iloc[-1]
-        rules.append(last["rule"])
-        verdicts.append(xmr_verdict(chart[["week", "value", "centre", "lower_limit", "upper_limit", "moving_range", "upper_range_limit", "rule", "in_baseline"]], f"{label.lower()} this week"))
-        lower.append(float(last["lower_limit"]))
-        upper.append(float(last["upper_limit"]))
-    out["rule"] = rules
-    out["signal"] = [bool(r) for r in rules]
-    out["lower_limit"] = lower
-    out["upper_limit"] = upper
-    out["verdict"] = verdicts
-    return out
+        money = metric in MONEY_METRICS
+        position = position_sentence(chart, lambda v, m=money: format_metric(v, m, currency))
+        records.append({
+            "metric": metric,
+            "label": METRIC_LABELS[metric],
+            "money": money,
+            "value": float(series.get(week, 0.0)),
+            **judged.loc[metric].to_dict(),
+            "last_week": float(series.get(comparison_weeks(week, "previous")[0], np.nan)),
+            "trailing4": float(series.reindex(comparison_weeks(week, "trailing4")).mean()),
+            "trailing13": float(series.reindex(comparison_weeks(week, "trailing13")).mean()),
+            "last_year": float(series.get(last_year, np.nan)) if len(series) and last_year >= min(series.index) else np.nan,
+            "rule": last["rule"],
+            "signal": bool(last["rule"]),
+            "centre": float(last["centre"]),
+            "lower_limit": float(last["lower_limit"]),
+            "upper_limit": float(last["upper_limit"]),
+            "position": position,
+            "verdict": f"{METRIC_LABELS[metric]}: {position}",
+        })
+    frame = pd.DataFrame(records)
+    frame["vs_target"] = frame["gap"]
+    frame["vs_last_week"] = frame["value"] - frame["last_week"]
+    return frame
 
 
 def _outputs_by(outputs: pd.DataFrame, spend: pd.DataFrame | None, week: dt.date, team: str, column: str) -> pd.DataFrame:
@@ -480,123 +393,62 @@ def _outputs_by(outputs: pd.DataFrame, spend: pd.DataFrame | None, week: dt.date
     return frame.sort_values(["outputs", "cost"], ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _attributed(credit: pd.DataFrame, outputs: pd.DataFrame, week: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Attributed opportunities and pipeline this week and over 13 weeks, with cost per opportunity."""
+def attributed_table(credit: pd.DataFrame, outputs: pd.DataFrame, week: dt.date, column: str,
+                     opportunities: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Opportunities and pipeline credited per ``column`` this week and over 13 weeks, with efficiency.
+
+    With ``opportunities`` (the team's opportunity facts) a last row
+    :data:`NOT_CREDITED` holds what no output touched, so each column adds
+    up to the team's whole (the headline's opportunities and pipeline).
+    """
     window = trailing_weeks(week, TREND_WEEKS - 1) + [week]
-    opportunities = credit[credit["kind"].isin(OPPORTUNITY_KINDS)]
-    this_week = opportunities[opportunities["week"] == week]
-    in_window = opportunities[opportunities["week"].isin(window)]
+    credited = credit[credit["kind"].isin(OPPORTUNITY_KINDS)]
+    this_week = credited[credited["week"] == week]
+    in_window = credited[credited["week"].isin(window)]
     spent = outputs[outputs["week"].isin(window)]
-
-    def table(column: str) -> pd.DataFrame:
-        now = this_week.groupby(column).agg(opportunities=("credit", "sum"), pipeline=("amount", "sum"))
-        trailing = in_window.groupby(column).agg(opportunities_13w=("credit", "sum"), pipeline_13w=("amount", "sum"))
-        cost = spent.groupby(column).agg(outputs_13w=("output_id", "count"), cost_13w=("cost", "sum"))
-        frame = now.join(trailing, how="outer").join(cost, how="outer").fillna(0.0)
-        frame["cost_per_opportunity"] = np.where(frame["opportunities_13w"] > 0, frame["cost_13w"] / frame["opportunities_13w"].where(frame["opportunities_13w"] > 0), np.nan)
-        frame["pipeline_per_output"] = np.where(frame["outputs_13w"] > 0, frame["pipeline_13w"] / frame["outputs_13w"].where(frame["outputs_13w"] > 0), np.nan)
-        frame["outputs_13w"] = frame["outputs_13w"].astype(int)
-        frame = frame.reset_index().rename(columns={"index": column})
-        return frame.sort_values(["pipeline", "pipeline_13w"], ascending=False, kind="stable").reset_index(drop=True)
-
-    return table("channel"), table("campaign")
+    now = this_week.groupby(column).agg(opportunities=("credit", "sum"), pipeline=("amount", "sum"))
+    trailing = in_window.groupby(column).agg(opportunities_13w=("credit", "sum"), pipeline_13w=("amount", "sum"))
+    cost = spent.groupby(column).agg(outputs_13w=("output_id", "count"), cost_13w=("cost", "sum"))
+    frame = now.join(trailing, how="outer").join(cost, how="outer").fillna(0.0)
+    frame = frame.reset_index().rename(columns={"index": column})
+    frame = frame.sort_values(["pipeline", "pipeline_13w"], ascending=False, kind="stable").reset_index(drop=True)
+    if opportunities is not None:
+        totals = {
+            "opportunities": float((opportunities["week"] == week).sum()),
+            "pipeline": float(opportunities.loc[opportunities["week"] == week, "amount"].fillna(0).sum()),
+            "opportunities_13w": float(opportunities["week"].isin(window).sum()),
+            "pipeline_13w": float(opportunities.loc[opportunities["week"].isin(window), "amount"].fillna(0).sum()),
+        }
+        rest = {name: max(0.0, total - float(frame[name].sum())) for name, total in totals.items()}
+        if any(value > 1e-9 for value in rest.values()):
+            frame = pd.concat([frame, pd.DataFrame([{column: NOT_CREDITED, **rest, "outputs_13w": 0.0, "cost_13w": 0.0}])],
+                              ignore_index=True)
+    frame["cost_per_opportunity"] = frame["cost_13w"] / frame["opportunities_13w"].where(frame["opportunities_13w"] > 0)
+    frame["pipeline_per_output"] = frame["pipeline_13w"] / frame["outputs_13w"].where(frame["outputs_13w"] > 0)
+    frame.loc[frame[column] == NOT_CREDITED, ["cost_per_opportunity", "pipeline_per_output"]] = np.nan
+    frame["outputs_13w"] = frame["outputs_13w"].astype(int)
+    for name in ("opportunities", "pipeline", "opportunities_13w", "pipeline_13w"):
+        total = frame[name].sum()
+        frame[f"{name}_share"] = frame[name] / total if total > 0 else np.nan
+    return frame
 
 
 def _activity_without_outcome(outputs, credit, touch_counts, week) -> pd.DataFrame:
-    """Campaigns with much output in the last 13 weeks and no attributed outcome in that time."""
+    """Campaigns with much output or spend in the last 13 weeks and no attributed outcome in that time."""
     window = trailing_weeks(week, TREND_WEEKS - 1) + [week]
     recent = outputs[outputs["week"].isin(window)]
     per_campaign = recent.groupby("campaign").agg(outputs=("output_id", "count"), cost=("cost", "sum"), channel=("channel", "first"))
     credited = credit[credit["week"].isin(window)].groupby("campaign")["credit"].sum()
     per_campaign = per_campaign.join(credited.rename("outcomes"), how="left").fillna({"outcomes": 0.0})
     per_campaign = per_campaign.join(touch_counts.set_index("campaign")["touches"], how="left").fillna({"touches": 0})
-    flagged = per_campaign[(per_campaign["outputs"] >= ACTIVITY_MIN_OUTPUTS) & (per_campaign["outcomes"] == 0)]
-    flagged = flagged.reset_index().sort_values(["outputs", "cost"], ascending=False, kind="stable")
+    # by money as well as by count: a few expensive outputs with nothing to show matter as much as many cheap ones
+    spend_floor = max(ACTIVITY_MIN_COST, ACTIVITY_MIN_COST_SHARE * float(recent["cost"].sum()))
+    much = (per_campaign["outputs"] >= ACTIVITY_MIN_OUTPUTS) | (per_campaign["cost"] >= spend_floor)
+    flagged = per_campaign[much & (per_campaign["outcomes"] == 0)]
+    flagged = flagged.reset_index().sort_values(["cost", "outputs"], ascending=False, kind="stable")
     flagged["touches"] = flagged["touches"].astype(int)
     return flagged[["campaign", "channel", "outputs", "touches", "cost"]].reset_index(drop=True)
 
 
-def _what_moved(facts: pd.DataFrame, week: dt.date, compare: str, currency: str, trends: pd.DataFrame, team: str):
-    """Pipeline created this week against the comparison: segments, volume/mix/deal-size bridge, narrative.
-
-    For trailing comparisons the reference is the weekly average: each earlier
-    week's opportunities count 1/n, so "before" is an average week.
-    """
-    from coordkit.analysis.bridge import compute_bridge, summarise_bridge
-
-    reference = comparison_weeks(week, compare)
-    scale = 1.0 / len(reference)
-    opportunities = facts[facts["kind"].isin(OPPORTUNITY_KINDS)]
-    after = opportunities[opportunities["week"] == week].assign(
-        period="after", pipeline=lambda f: f["amount"].fillna(0.0), opportunities=1.0
-    )
-    before = opportunities[opportunities["week"].isin(reference)].assign(
-        period="before", pipeline=lambda f: f["amount"].fillna(0.0) * scale, opportunities=scale
-    )
-    frame = pd.concat([before, after], ignore_index=True)
-    dims = ["channel", "campaign"] if team != ALL_TEAMS else ["team", "channel", "campaign"]
-    before_total, after_total = float(before["pipeline"].sum()), float(after["pipeline"].sum())
-    empty_bridge = pd.DataFrame(columns=["effect", "contribution"])
-    if before.empty or after.empty:
-        empty = pd.DataFrame(columns=["segment", *dims, "before", "after", "contribution", "share_of_change"])
-        which = "this week" if after.empty else "the comparison weeks"
-        return empty, empty_bridge, f"No opportunities were created {which}, so there is no change to explain."
-    explanation = explain_change(frame, "pipeline", by=dims, period_column="period", before="before", after="after", max_segments=5)
-    # pipeline = opportunities x channel mix x deal size: the parts add up exactly to the change
-    bridge = summarise_bridge(
-        compute_bridge(frame, ["opportunities", "pipeline"], "channel", "period", "before", "after", rate_names=["deal size"])
-    )
-    signal = trends[trends["metric"] == "pipeline_created"]
-    label = {"previous": "last week", "trailing4": "the trailing 4-week average", "trailing13": "the trailing 13-week average", "last_year": "the same week last year"}[compare]
-    narrative = describe_change(
-        explanation, f"Pipeline created (vs {label})", before_total, after_total, currency=currency, signal=signal,
-        bridge_summary=bridge,
-    )
-    return explanation, bridge, narrative
-
-
-def _data_quality(context: ReviewContext, facts: pd.DataFrame, week: dt.date):
-    log = context.ingest_log
-    if log.empty:
-        return pd.DataFrame(), pd.DataFrame(columns=["file", "column", "rows", "example"]), ["Nothing has been ingested yet."]
-    ok = log[log["status"] == "ok"]
-    latest = ok.sort_values("ingest_id").groupby(["file", "table_name"], as_index=False).last()
-    quality = latest.assign(file=latest["file"].map(lambda p: Path(p).name))[
-        ["file", "table_name", "rows_read", "accepted", "rejected", "merged_duplicates", "inserted", "updated", "late", "finished_at"]
-    ].rename(columns={"table_name": "table", "finished_at": "ingested_at"})
-    rejected = context.rejected
-    if rejected.empty:
-        reasons = pd.DataFrame(columns=["file", "column", "rows", "example"])
-    else:
-        named = rejected.assign(file=rejected["file"].map(lambda p: Path(p).name), column=rejected["column"].replace("", "(row)"))
-        reasons = named.groupby(["file", "column"], as_index=False).agg(rows=("row", "count"), example=("reason", "first"))
-        reasons = reasons.sort_values("rows", ascending=False, kind="stable").reset_index(drop=True)
-    notes = []
-    linking = context.linking
-    notes.append(
-        f"{linking['share_linked']:.1%} of {linking['touchpoints']:,} touchpoints link to a known output; "
-        f"{linking['unlinked']:,} are unlinked and earn no output credit."
-    )
-    notes.extend(linking.get("campaign_notes", []))
-    failed = log[log["status"] != "ok"]
-    if not failed.empty:
-        notes.append(f"{len(failed)} ingest(s) failed; see `coordkit status` for the reasons.")
-    late = facts[(facts["week"] <= week) & (facts["arrived_week"] > facts["week"] + dt.timedelta(days=7))]
-    this_week_late = facts[(facts["week"] == week) & (facts["arrived_week"] > week + dt.timedelta(days=7))]
-    total_late = int(ok["late"].sum())
-    notes.append(
-        f"{total_late:,} row(s) arrived after their week had already been reported (late data); "
-        f"{len(this_week_late):,} of this week's outcomes arrived more than a week late."
-    )
-    del late
-    unassigned = int((context.facts["team"] == UNASSIGNED).sum())
-    if unassigned:
-        notes.append(f"{unassigned:,} outcome(s) carry no team and appear only under 'all'.")
-    return quality.reset_index(drop=True), reasons, notes
-
-
-def format_metric(value: float, money: bool, currency: str) -> str:
-    """Format a headline value: money compactly with the currency, counts as whole numbers."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    return format_amount(value, currency) if money else f"{value:,.0f}"
+def compare_label(compare: str) -> str:
+    return COMPARE_LABELS.get(compare, compare)

@@ -8,12 +8,12 @@ table or a label is rendered.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 
 import pandas as pd
 
-from coordkit.analysis.narrative import format_amount
+from coordkit.analysis.privacy import redact_text
+from coordkit.numbers import format_value as _format_value
 
 __all__ = ["Column", "badge_html", "escape", "format_value", "section_html", "table_html"]
 
@@ -26,34 +26,15 @@ def escape(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _missing(value) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def format_value(value, kind: str, currency: str = "USD") -> str:
-    """Format one cell as text (not yet escaped)."""
-    if _missing(value):
-        return "–"
-    if kind == "money":
-        return format_amount(float(value), currency)
-    if kind == "signed_money":
-        text = format_amount(float(value), currency)
-        return text if text.startswith("-") else "+" + text
-    if kind == "int":
-        return f"{float(value):,.0f}"
-    if kind == "signed_int":
-        return f"{float(value):+,.0f}"
-    if kind == "number":
-        number = float(value)
-        return f"{number:,.1f}" if not math.isclose(number, round(number)) else f"{number:,.0f}"
-    if kind == "percent":
-        return f"{float(value):.0%}"
-    return str(value)
+    """Format one cell as text (not yet escaped); see :func:`coordkit.numbers.format_value`."""
+    return _format_value(value, kind, currency)
+
+
+def _cell(value, kind: str, currency: str) -> str:
+    text = format_value(value, kind, currency)
+    # text cells come from clients' exports (owners are often e-mail addresses): never show one
+    return redact_text(text) if kind == "text" else text
 
 
 def table_html(frame: pd.DataFrame, columns: Sequence[Column], currency: str = "USD", caption: str | None = None,
@@ -68,7 +49,7 @@ def table_html(frame: pd.DataFrame, columns: Sequence[Column], currency: str = "
     rows = []
     for _, record in shown.iterrows():
         cells = "".join(
-            f'<td class="{"num" if kind != "text" else "txt"}">{escape(format_value(record.get(column), kind, currency))}</td>'
+            f'<td class="{"num" if kind != "text" else "txt"}">{escape(_cell(record.get(column), kind, currency))}</td>'
             for column, _, kind in columns
         )
         rows.append(f"<tr>{cells}</tr>")

@@ -8,10 +8,13 @@ is escaped.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from IPython.display import HTML
 
-from coordkit.analysis.narrative import escape_markdown, format_amount
-from coordkit.analysis.review import ALL_TEAMS, WeeklyReview, format_metric
+from coordkit.analysis.narrative import escape_markdown
+from coordkit.analysis.review import ALL_TEAMS, NOT_CREDITED, WeeklyReview
+from coordkit.numbers import format_amount, format_metric, format_percent, is_missing
 from coordkit.present.html import badge_html, escape, section_html, table_html
 from coordkit.present.svg_charts import bars_svg, trends_svg, waterfall_svg
 
@@ -36,41 +39,71 @@ def _figure(svg: str, caption: str) -> str:
 def show_title(review: WeeklyReview) -> HTML:
     """The report's title and what it covers."""
     scope = "all teams" if review.team == ALL_TEAMS else f"team {review.team}"
+    end = review.week + dt.timedelta(days=6)
     return HTML(
         f'<header class="ck-header"><h1>{escape(review.title)}</h1>'
-        f'<p class="ck-sub">Week of {review.week:%A %d %B %Y} ({escape(review.week_label)}) · {escape(scope)} · '
-        f"attribution model: {escape(review.model)} · compared with: {escape(review.compare)}</p></header>"
+        f'<p class="ck-sub">{escape(review.week_label)}: {review.week.isoformat()} to {end.isoformat()} · {escape(scope)} · '
+        f"attribution model: {escape(review.model)}</p></header>"
+    )
+
+
+_STATUS_WORDS = {
+    "on_target": "on target",
+    "near_target": "near target",
+    "behind_target": "behind target",
+    "no_target": "no target",
+}
+
+
+def _card(row, currency: str) -> str:
+    fmt = lambda v: format_metric(v, row.money, currency)
+    status = row.target_status
+    if status == "no_target":
+        lead = '<div class="ck-card-target">No target set for this week.</div>'
+    else:
+        gap = row.gap
+        gap_words = f"{fmt(abs(gap))} {'above' if gap >= 0 else 'short of'} target"
+        lead = (f'<div class="ck-card-target"><strong>{escape(format_percent(row.pct_of_target))} of target</strong> '
+                f"({escape(fmt(row.target))}) · {escape(gap_words)}</div>")
+    quarter = ""
+    if row.qtd_target == row.qtd_target:
+        needed = ""
+        if row.run_rate_needed == row.run_rate_needed:
+            assumed = (f" (target assumed for {int(row.quarter_target_weeks_assumed)} week(s) not yet set)"
+                       if row.quarter_target_weeks_assumed else "")
+            needed = (f"; needs {escape(fmt(row.run_rate_needed))} a week for the last {int(row.weeks_left)} week"
+                      f"{'s' if row.weeks_left != 1 else ''}{assumed}")
+        quarter = (f'<div class="ck-card-qtd">{escape(row.quarter)} to date: {escape(fmt(row.qtd_value))} of '
+                   f"{escape(fmt(row.qtd_target))} ({escape(format_percent(row.qtd_pct))}){needed}</div>")
+    change = row.vs_last_week
+    direction = "up" if change > 0 else ("down" if change < 0 else "flat")
+    facts = (
+        f"<dt>Last week</dt><dd>{escape(fmt(row.last_week))}"
+        f"{f' ({direction} {escape(fmt(abs(change)))})' if not is_missing(change) and change != 0 else ''}</dd>"
+        f"<dt>Trailing 13 wk avg</dt><dd>{escape(fmt(row.trailing13))}</dd>"
+        f"<dt>Same week last year</dt><dd>{escape(fmt(row.last_year))}</dd>"
+    )
+    return (
+        f'<div class="ck-card ck-status-{escape(status)}" data-metric="{escape(row.metric)}" '
+        f'data-status="{escape(status)}" data-pct-of-target="{escape(format_percent(row.pct_of_target))}">'
+        f'<div class="ck-card-label">{escape(row.label)}'
+        f'<span class="ck-badges"><span class="ck-badge ck-target-{escape(status)}">{escape(_STATUS_WORDS[status])}</span>'
+        f"{badge_html(row.signal, row.rule)}</span></div>"
+        f'<div class="ck-card-value">{escape(fmt(row.value))}</div>'
+        f"{lead}{quarter}"
+        f'<p class="ck-card-position">{escape(row.position)}</p>'
+        f'<dl class="ck-card-facts">{facts}</dl></div>'
     )
 
 
 def headline_html(review: WeeklyReview) -> str:
-    """Headline cards: each outcome metric with target, comparisons and its signal/noise flag."""
-    cards = []
-    for row in review.headline.itertuples():
-        fmt = lambda v: format_metric(v, row.money, review.currency)
-        change = row.vs_last_week
-        arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
-        cards.append(
-            f'<div class="ck-card {"ck-card-signal" if row.signal else ""}" data-metric="{escape(row.metric)}">'
-            f'<div class="ck-card-label">{escape(row.label)} {badge_html(row.signal, row.rule)}</div>'
-            f'<div class="ck-card-value">{escape(fmt(row.value))}</div>'
-            f'<div class="ck-card-change">{arrow} {escape(fmt(abs(change)) if change == change else "–")} vs last week</div>'
-            f'<dl class="ck-card-facts">'
-            f"<dt>Target</dt><dd>{escape(fmt(row.target))}</dd>"
-            f"<dt>Last week</dt><dd>{escape(fmt(row.last_week))}</dd>"
-            f"<dt>Trailing 4 wk</dt><dd>{escape(fmt(row.trailing4))}</dd>"
-            f"<dt>Trailing 13 wk</dt><dd>{escape(fmt(row.trailing13))}</dd>"
-            f"<dt>Same week last year</dt><dd>{escape(fmt(row.last_year))}</dd>"
-            f"</dl></div>"
-        )
-    verdicts = "".join(
-        f"<li><strong>{escape(row.label)}:</strong> {escape(row.verdict)}</li>" for row in review.headline.itertuples()
-    )
-    return f'<div class="ck-cards">{"".join(cards)}</div><ul class="ck-verdicts">{verdicts}</ul>'
+    """Headline cards: value, percent of target and gap first; quarter to date; then signal or noise in words."""
+    cards = "".join(_card(row, review.currency) for row in review.headline.itertuples())
+    return f'<div class="ck-cards">{cards}</div>'
 
 
 def show_headline(review: WeeklyReview) -> HTML:
-    """Section 1: headline outcomes vs target, last week, trailing 4/13 weeks and last year."""
+    """Section 1: headline outcomes judged against target first, then against their normal range."""
     return HTML(section_html("1. Headline outcomes", headline_html(review), section_id="headline"))
 
 
@@ -100,48 +133,66 @@ def show_outputs(review: WeeklyReview) -> HTML:
     return HTML(section_html("2. What was shipped", lead, chart, '<div class="ck-grid">', by_channel, by_kind, by_owner, "</div>", section_id="outputs"))
 
 
+ATTRIBUTED_COLUMNS = [
+    ("opportunities", "Opps (this wk)", "number"), ("pipeline", "Pipeline (this wk)", "money"),
+    ("opportunities_13w", "Opps (13 wk)", "number"), ("pipeline_13w", "Pipeline (13 wk)", "money"),
+    ("pipeline_13w_share", "Share (13 wk)", "percent"), ("cost_13w", "Cost (13 wk)", "money"),
+    ("cost_per_opportunity", "Cost / opp", "money"), ("pipeline_per_output", "Pipeline / output", "money"),
+]
+FRACTIONAL_NOTE = (
+    "An opportunity touched by several outputs is split between them, so a channel or campaign can hold a "
+    "fraction such as 2.5 opportunities; each opportunity counts once in total."
+)
+
+
+def lens_html(review: WeeklyReview) -> str:
+    """One sentence naming the attribution lens of the section and explaining fractional credit once."""
+    return (f'<p class="ck-lens"><strong>Lens: {escape(review.model)}</strong> ({escape(review.model_lens)}; touches up to '
+            f"90 days before each opportunity). {escape(FRACTIONAL_NOTE)} The row {escape(NOT_CREDITED)} holds the "
+            "opportunities no output touched, so the shares add up to the whole.</p>")
+
+
 def show_outputs_to_outcomes(review: WeeklyReview) -> HTML:
-    """Section 3: attributed pipeline by channel and campaign, efficiency, activity without outcome."""
+    """Section 3: credited pipeline by channel and campaign under one named lens, efficiency, activity without outcome."""
     currency = review.currency
-    columns = [
-        ("opportunities", "Opps (this wk)", "number"), ("pipeline", "Pipeline (this wk)", "money"),
-        ("opportunities_13w", "Opps (13 wk)", "number"), ("pipeline_13w", "Pipeline (13 wk)", "money"),
-        ("outputs_13w", "Outputs (13 wk)", "int"), ("cost_13w", "Cost (13 wk)", "money"),
-        ("cost_per_opportunity", "Cost / opp", "money"), ("pipeline_per_output", "Pipeline / output", "money"),
-    ]
-    intro = (
-        f"<p>Opportunities created this week and over the last 13 weeks, credited to the outputs that touched "
-        f"them under the <strong>{escape(review.model)}</strong> model (touches up to 90 days before each opportunity). "
-        "Cost per opportunity and pipeline per output use the same 13 weeks.</p>"
-    )
     chart = ""
-    if not review.attributed_by_channel.empty and review.attributed_by_channel["pipeline_13w"].sum() > 0:
+    credited = review.attributed_by_channel
+    if not credited.empty and credited["pipeline_13w"].sum() > 0:
         chart = _figure(
-            bars_svg(review.attributed_by_channel, "channel", "pipeline_13w", "Attributed pipeline by channel (13 weeks)",
-                     money=True, currency=currency),
-            "Attributed pipeline by channel",
+            bars_svg(credited, "channel", "pipeline_13w", "Pipeline by channel (13 weeks)", money=True, currency=currency),
+            "Credited pipeline by channel",
         )
-    by_channel = table_html(review.attributed_by_channel, [("channel", "Channel", "text"), *columns], currency, caption="By channel")
-    by_campaign = table_html(review.attributed_by_campaign, [("campaign", "Campaign", "text"), *columns], currency,
+    by_channel = table_html(credited, [("channel", "Channel", "text"), *ATTRIBUTED_COLUMNS], currency, caption="By channel")
+    by_campaign = table_html(review.attributed_by_campaign, [("campaign", "Campaign", "text"), *ATTRIBUTED_COLUMNS], currency,
                              caption="By campaign", max_rows=15)
     idle = table_html(
         review.activity_without_outcome,
         [("campaign", "Campaign", "text"), ("channel", "Channel", "text"), ("outputs", "Outputs (13 wk)", "int"),
          ("touches", "Touches", "int"), ("cost", "Cost (13 wk)", "money")],
-        currency, caption="Activity without outcome: much output, no attributed outcome in 13 weeks",
-        empty="No campaign with much output went without an outcome.",
+        currency, caption="Spend or activity without outcome: much output or money, no credited outcome in 13 weeks",
+        empty="No campaign with much output or spend went without an outcome.",
     )
-    return HTML(section_html("3. Outputs → outcomes", intro, chart, by_channel, by_campaign, idle, section_id="attribution"))
+    return HTML(section_html("3. Outputs → outcomes", lens_html(review), chart, by_channel, by_campaign, idle,
+                             section_id="attribution"))
 
 
-def what_moved_parts(review: WeeklyReview, caption: str) -> tuple[str, str]:
+SOURCED_LENS = ("Lens: sourced. Each opportunity counts for the channel and campaign it names itself "
+                "(its campaign / UTM fields); (not sourced) holds those that name none.")
+
+
+def what_moved_parts(review: WeeklyReview, caption: str | None = None) -> tuple[str, str]:
     """The what-moved narrative and its segment table as HTML (the review and the check-in show both)."""
+    from coordkit.analysis.review import compare_label
     from coordkit.present.markdown import markdown_to_html
 
-    narrative = f'<div class="ck-narrative">{markdown_to_html(review.what_moved_narrative)}</div>'
+    also = ""
+    if review.what_moved_also is not None:
+        also = f'<p class="ck-also"><strong>Against last week:</strong> {markdown_to_html(review.what_moved_also.narrative)[3:-4]}</p>'
+    narrative = f'<div class="ck-narrative">{markdown_to_html(review.what_moved_narrative)}{also}</div>'
+    caption = caption or f"Segments that explain the change against {compare_label(review.what_moved_compare)} (the remainder row makes them add up)"
     table = table_html(
         review.what_moved,
-        [("segment", "Segment", "text"), ("before", "Before", "money"), ("after", "After", "money"),
+        [("segment", "Segment", "text"), ("before", "Before", "money"), ("after", "This week", "money"),
          ("contribution", "Contribution", "signed_money"), ("share_of_change", "Share of change", "percent")],
         review.currency, caption=caption, empty="No change to explain.",
     )
@@ -149,8 +200,8 @@ def what_moved_parts(review: WeeklyReview, caption: str) -> tuple[str, str]:
 
 
 def show_what_moved(review: WeeklyReview) -> HTML:
-    """Section 4: the change in pipeline created, explained by segment, in words."""
-    narrative, table = what_moved_parts(review, "Segments that explain the change (the remainder row makes them add up)")
+    """Section 4: the change in pipeline created against the comparison that tells the story, in words."""
+    narrative, table = what_moved_parts(review)
     bridge = table_html(
         review.what_moved_bridge,
         [("effect", "Driver", "text"), ("contribution", "Contribution", "signed_money")],
@@ -162,7 +213,8 @@ def show_what_moved(review: WeeklyReview) -> HTML:
     moved = review.what_moved
     if not moved.empty and moved["contribution"].abs().sum() > 0:
         chart = _figure(waterfall_svg(moved, "Change in pipeline created", review.currency), "What moved")
-    return HTML(section_html("4. What moved the number", narrative, chart, table, bridge, section_id="what-moved"))
+    lens = f'<p class="ck-lens">{escape(SOURCED_LENS)}</p>'
+    return HTML(section_html("4. What moved the number", lens, narrative, chart, table, bridge, section_id="what-moved"))
 
 
 def show_trends(review: WeeklyReview) -> HTML:
@@ -176,13 +228,17 @@ def show_trends(review: WeeklyReview) -> HTML:
 
 
 def show_data_quality(review: WeeklyReview) -> HTML:
-    """Section 6: rows read, accepted and rejected (with reasons), unlinked touchpoints, late data."""
-    files = table_html(
-        review.data_quality,
-        [("file", "File", "text"), ("table", "Table", "text"), ("rows_read", "Read", "int"), ("accepted", "Accepted", "int"),
-         ("rejected", "Rejected", "int"), ("merged_duplicates", "Merged duplicates", "int"), ("late", "Late rows", "int")],
-        review.currency, caption="Latest ingest of each file (read = accepted + rejected + merged duplicates)",
-    )
+    """Section 6: this team's rows stored and rejected (with reasons), late rows; workspace files for ``all``."""
+    if review.team == ALL_TEAMS:
+        columns = [("file", "File", "text"), ("table", "Table", "text"), ("rows_read", "Read", "int"),
+                   ("accepted", "Accepted", "int"), ("rejected", "Rejected", "int"),
+                   ("merged_duplicates", "Merged duplicates", "int"), ("late", "Late rows", "int")]
+        caption = "Latest ingest of each file (read = accepted + rejected + merged duplicates; late rows over all ingests)"
+    else:
+        columns = [("table", "Table", "text"), ("stored", "Rows stored", "int"), ("rejected", "Rejected", "int"),
+                   ("late", "Late rows", "int")]
+        caption = "This team's rows"
+    files = table_html(review.data_quality, columns, review.currency, caption=caption)
     reasons = table_html(
         review.rejection_reasons,
         [("file", "File", "text"), ("column", "Column", "text"), ("rows", "Rows", "int"), ("example", "Example", "text")],
@@ -192,21 +248,38 @@ def show_data_quality(review: WeeklyReview) -> HTML:
     return HTML(section_html("6. Data quality", f"<ul>{notes}</ul>", files, reasons, section_id="data-quality"))
 
 
-def summary_markdown(review: WeeklyReview) -> str:
-    """A short Markdown summary for chat or e-mail."""
+def _chat_text(markdown: str) -> str:
+    # an underscore inside a word formats nothing in Slack or CommonMark, and "paid\_search" reads badly in chat
+    return markdown.replace("\\_", "_")
+
+
+def summary_markdown(review: WeeklyReview, report_link: str | None = None) -> str:
+    """A short Markdown summary for chat or e-mail: each metric against target first, the story, the caveat, the link."""
     scope = "all teams" if review.team == ALL_TEAMS else review.team
-    lines = [f"**Weekly outcome review: {escape_markdown(scope)}, {review.week_label} (week of {review.week:%d %b %Y})**", ""]
+    end = review.week + dt.timedelta(days=6)
+    heading = (f"*Weekly outcome review: {_chat_text(escape_markdown(scope))}, {review.week_label} "
+               f"({review.week.isoformat()} to {end.isoformat()})*")
+    lines = [heading, ""]
     for row in review.headline.itertuples():
-        value = format_metric(row.value, row.money, review.currency)
-        target = f" (target {format_metric(row.target, row.money, review.currency)})" if row.target == row.target else ""
-        flag = "**signal**" if row.signal else "noise"
-        change = format_metric(abs(row.vs_last_week), row.money, review.currency)
-        direction = "up" if row.vs_last_week > 0 else ("down" if row.vs_last_week < 0 else "flat")
-        lines.append(f"- {row.label}: {value}{target}, {direction} {change} vs last week, {flag}")
-    lines += ["", review.what_moved_narrative]
+        fmt = lambda v, m=row.money: format_metric(v, m, review.currency)
+        if row.target_status == "no_target":
+            judged = "no target set"
+        else:
+            short = f"{fmt(abs(row.gap))} {'above' if row.gap >= 0 else 'short'}"
+            judged = f"{format_percent(row.pct_of_target)} of target ({fmt(row.target)}; {short})"
+        quarter = ""
+        if row.qtd_target == row.qtd_target:
+            quarter = f"; {row.quarter} to date {format_percent(row.qtd_pct)} of target"
+        lines.append(f"- *{row.label}*: {fmt(row.value)}, {judged}{quarter}. {row.position}")
+    lines += ["", _chat_text(review.what_moved_narrative)]
     if not review.activity_without_outcome.empty:
-        names = ", ".join(escape_markdown(c) for c in review.activity_without_outcome["campaign"].head(3))
-        lines += ["", f"Activity without outcome: {names}."]
+        names = ", ".join(_chat_text(escape_markdown(c)) for c in review.activity_without_outcome["campaign"].head(3))
+        lines += ["", f"Spend or activity without outcome: {names}."]
+    caveat = review.biggest_caveat()
+    if caveat:
+        lines += ["", f"Data caveat: {caveat}"]
+    if report_link:
+        lines += ["", f"Full review: {report_link}"]
     return "\n".join(lines) + "\n"
 
 

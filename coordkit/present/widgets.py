@@ -27,7 +27,6 @@ once, to list notes, and for the moment of a save.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import threading
 import time
@@ -38,7 +37,6 @@ import pandas as pd
 
 from coordkit.analysis.metrics import (
     OPPORTUNITY_KINDS,
-    UNASSIGNED,
 )
 from coordkit.analysis.narrative import format_amount
 from coordkit.analysis.review import (
@@ -46,7 +44,7 @@ from coordkit.analysis.review import (
     TREND_WEEKS,
     ReviewContext,
     WeeklyReview,
-    _attributed,  # the review's own campaign table, reused for a channel subset so the numbers cannot diverge
+    attributed_table,  # the review's own campaign table, reused for a channel subset so the numbers cannot diverge
     compute_weekly_review,
     review_context,
 )
@@ -355,9 +353,8 @@ class CheckinExplorer:
 
     def credit(self, model: str) -> pd.DataFrame:
         """Per-outcome credit under ``model`` (computed once per model)."""
-        cached = self.context._credit.get(model)
-        if cached is not None:
-            return cached
+        if self.context.has_credit(model):
+            return self.context.credit(model)
         with _STORE_LOCK:
             return self.context.credit(model)
 
@@ -384,15 +381,10 @@ class CheckinExplorer:
             return self.context
         sub = self._team_contexts.get(team)
         if sub is None:
-            context = self.context
-            keep = (team, UNASSIGNED)
-            sub = dataclasses.replace(
-                context, facts=context.facts[context.facts["team"].isin(keep)],
-                outputs=context.outputs[context.outputs["team"].isin(keep)], _credit={}, _workspace=None, _cache_key=None,
-            )
+            sub = self.context.for_team(team)
             self._team_contexts[team] = sub
-        if model not in sub._credit:
-            sub._credit[model] = credit[credit["team"] == team]
+        if not sub.has_credit(model):
+            sub.with_credit(model, credit)
         return sub
 
     @property
@@ -412,7 +404,7 @@ class CheckinExplorer:
         if table is None:
             credit = self._team_rows(self.credit(model), team)
             outputs = self._team_rows(self.context.outputs, team)
-            _, table = _attributed(credit[credit["channel"] == channel], outputs[outputs["channel"] == channel], week)
+            table = attributed_table(credit[credit["channel"] == channel], outputs[outputs["channel"] == channel], week, "campaign")
             table = table[(table["pipeline_13w"] > 0) | (table["outputs_13w"] > 0) | (table["opportunities_13w"] > 0)]
             self._campaign_tables[key] = table.reset_index(drop=True)
             table = self._campaign_tables[key]
@@ -687,14 +679,14 @@ class CheckinExplorer:
         touched the explorer for ``idle_seconds``: a credit computation keeps
         both cores busy for 2-4 s on the demo, and clicks come first.
         """
-        todo = [m for m in (models or self.models) if m not in self.context._credit]
+        todo = [m for m in (models or self.models) if not self.context.has_credit(m)]
 
         def work():
             for model in todo:
                 while background and time.monotonic() - self._last_activity < idle_seconds:
                     time.sleep(0.25)
                 with _STORE_LOCK:
-                    if model not in self.context._credit:
+                    if not self.context.has_credit(model):
                         try:
                             self.context.credit(model)
                         except CoordkitError:

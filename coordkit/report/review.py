@@ -23,14 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coordkit.analysis.review import ALL_TEAMS, ReviewContext, review_context
+from coordkit.analysis.what_moved import check_compare
 from coordkit.errors import ParameterError, ReportError, allowed_values_message
-from coordkit.model.calendar import COMPARISONS, iso_week_label, parse_week
+from coordkit.model.calendar import iso_week_label
 from coordkit.packaged import notebook_file
 
 __all__ = ["BatchReportError", "RenderResult", "check_parameters", "declared_parameters", "notebook_path", "render_review", "render_reviews"]
 
 #: parameters the CLI sets itself; users set the others with -p key=value
-MANAGED = ("workspace", "week", "team", "model", "sidecar")
+MANAGED = ("workspace", "week", "team", "model", "sidecar", "snapshot")
 #: the kernel's own log (e.g. ipykernel 7's "running over TCP without encryption" for a local
 #: kernel) is noise in a report run; cell errors still arrive as messages
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
@@ -133,8 +134,8 @@ def check_parameters(parameters: dict, context: ReviewContext, declared: dict) -
             hint="papermill would only warn and render the wrong report; fix the name and run again",
         )
     out = dict(parameters)
-    week = out.get("week") or context.latest_week
-    out["week"] = parse_week(week, context.config.week_start).isoformat()
+    # a week outside the data is refused here, with the range, before any kernel starts
+    out["week"] = context.check_week(out.get("week") or None).isoformat()
     team = out.get("team") or ALL_TEAMS
     if team != ALL_TEAMS and team not in context.teams:
         raise ParameterError(allowed_values_message("team", team, [ALL_TEAMS, *context.teams]))
@@ -144,10 +145,8 @@ def check_parameters(parameters: dict, context: ReviewContext, declared: dict) -
     # kernel to load from the cache; with a warm cache the engine is not even imported
     context.credit(model)
     out["model"] = model
-    compare = out.get("compare") or "previous"
-    if compare not in COMPARISONS:
-        raise ParameterError(allowed_values_message("compare", compare, COMPARISONS))
-    out["compare"] = compare
+    if "compare" in out:
+        out["compare"] = check_compare(out.get("compare") or "auto")
     for name, value in out.items():
         if not isinstance(value, (str, int, float, bool)):
             raise ParameterError(f"parameter {name!r} must be text or a number; got {type(value).__name__}")
@@ -217,6 +216,9 @@ def render_review(
         scratch = Path(scratch)
         executed = scratch / "review.ipynb"
         params.update(workspace=str(workspace), sidecar=str(scratch / "review.json"))
+        if "snapshot" in declared and context.snapshot:
+            # every kernel of a batch reads the store state the batch started from, even if an ingest lands meanwhile
+            params["snapshot"] = context.snapshot
         try:
             # papermill's cwd= changes the whole process's directory while it runs; a reused kernel
             # already runs in the workspace, and batch renders run in threads, so it is not passed then

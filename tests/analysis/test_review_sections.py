@@ -60,7 +60,7 @@ def test_activity_without_outcome_finds_the_planted_campaign(context, ground_tru
 def test_unknown_team_and_compare_are_clear_errors(context):
     with pytest.raises(ParameterError, match=r"team must be one of 'all', 'apac', 'emea', 'north-america'; got 'EMEA'"):
         compute_weekly_review(context, team="EMEA")
-    with pytest.raises(ParameterError, match=r"compare must be one of 'previous', 'trailing4', 'trailing13', 'last_year'; got 'yoy'"):
+    with pytest.raises(ParameterError, match=r"compare must be one of 'auto', 'baseline', 'previous', 'trailing4', 'trailing13', 'last_year'; got 'yoy'"):
         compute_weekly_review(context, compare="yoy")
 
 
@@ -80,7 +80,7 @@ def test_review_frames_hold_no_contact_emails(context):
 def test_cache_follows_ingests_not_other_writes(demo_workspace, tmp_path):
     import shutil
 
-    from coordkit.analysis.review import _cache_key
+    from coordkit.analysis.review_cache import cache_key as _cache_key
     from coordkit.ingest.checkins import save_checkin
     from coordkit.ingest.workspace import open_workspace
 

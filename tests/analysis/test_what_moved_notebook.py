@@ -27,7 +27,7 @@ def test_what_moved_names_the_planted_collapse(demo_workspace):
     first = story.explanation.iloc[0]
     assert (first["team"], first["channel"]) == ("north-america", "paid_social")
     assert story.signal["rule"].iloc[-1].startswith("outside_limits")
-    assert story.narrative.startswith("Pipeline created fell from")
+    assert story.narrative.startswith("Pipeline created (vs the week of 2026-11-02) fell from")
     assert story.steps["end"].iloc[-1] == pytest.approx(story.after_total)
 
 
@@ -41,6 +41,6 @@ def test_notebook_renders_with_papermill(demo_workspace, repo_root, tmp_path):
     )
     notebook = nbformat.read(out, as_version=4)
     markdown = [o["data"]["text/markdown"] for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
-    assert markdown and markdown[0].startswith("Pipeline created fell from")
+    assert markdown and markdown[0].startswith("Pipeline created (vs the week of 2026-11-02) fell from")
     svgs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {})]
     assert len(svgs) == 2

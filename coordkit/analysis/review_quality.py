@@ -1,0 +1,129 @@
+"""The review's data-quality section, scoped to the team whose review it is.
+
+A team's (or client's) review shows only facts about its own rows: how many
+of its outcomes and outputs are stored, its rejected rows (those whose raw row
+named the team), and its late rows. Workspace-wide facts (files, linking,
+failed ingests, rows that name no team) appear only in the ``all`` review.
+Every reason text is redacted of e-mail addresses and phone numbers before it
+gets here (see :mod:`coordkit.analysis.privacy`).
+
+*Late* rows are measured against arrivals, never the wall clock: a row is
+late when it first reached the store in an ingest after an earlier ingest had
+already brought rows of a later week, i.e. its week had been reported without
+it. This is the rule the ingest log's ``late`` column counts per ingest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from coordkit.analysis.metrics import UNASSIGNED
+
+__all__ = ["data_quality", "late_flags"]
+
+ALL_TEAMS = "all"
+REASON_COLUMNS = ["file", "column", "rows", "example"]
+
+
+def late_flags(facts: pd.DataFrame, config, ingest_log: pd.DataFrame | None = None) -> pd.Series:
+    """True for each outcome that arrived after a later week of its table had already arrived.
+
+    Rows are grouped by the ingest that first brought them (found in the
+    ingest log by arrival time; rows stamped alike form one batch without a
+    log); a row is late when it was created before the first day of the
+    latest week that any earlier ingest had reached.
+    """
+    from coordkit.model.calendar import week_bounds, week_of
+
+    if facts.empty or "arrived_at" not in facts:
+        return pd.Series(False, index=facts.index)
+    arrived = pd.to_datetime(facts["arrived_at"], utc=True)
+    created = pd.to_datetime(facts["created_at"], utc=True)
+    batches = arrived
+    if ingest_log is not None and not ingest_log.empty and "started_at" in ingest_log:
+        log = ingest_log[ingest_log["table_name"] == "outcomes"] if "table_name" in ingest_log else ingest_log
+        starts = pd.to_datetime(log["started_at"], utc=True).sort_values()
+        if len(starts):
+            # the ingest a row arrived in is the latest one that started before its arrival stamp
+            position = starts.searchsorted(arrived, side="right") - 1
+            batches = pd.Series(position, index=facts.index).where(arrived.notna())
+    late = pd.Series(False, index=facts.index)
+    reached = None  # latest creation time of any earlier batch
+    for batch_id in sorted(batches.dropna().unique()):
+        batch = batches == batch_id
+        if reached is not None:
+            cutoff = week_bounds(week_of(pd.Series([reached]), config).iloc[0], config)[0]
+            late |= batch & (created < cutoff)
+        batch_max = created[batch].max()
+        reached = batch_max if reached is None or batch_max > reached else reached
+    return late
+
+
+def data_quality(context, team: str, week: dt.date):
+    """(table of counts, rejection reasons, notes) for ``team``'s review of ``week``."""
+    facts = context.facts if team == ALL_TEAMS else context.facts[context.facts["team"] == team]
+    late = facts[facts["late"]] if "late" in facts else facts.iloc[0:0]
+    this_week_late = int((late["week"] == week).sum())
+    rejected = context.rejected
+    if team != ALL_TEAMS and not rejected.empty:
+        rejected = rejected[rejected["team"] == team]
+    reasons = _reasons(rejected)
+    late_note = (f"{len(late):,} outcome row(s) arrived late (after an ingest had already brought a later week, so a "
+                 f"review of their week had gone out without them); {this_week_late:,} of them belong to this week.")
+    notes = [late_note]
+    if team == ALL_TEAMS:
+        quality = _per_file(context)
+        linking = context.linking
+        if linking.get("touchpoints"):
+            notes.insert(0, f"{linking['share_linked']:.1%} of {linking['touchpoints']:,} touchpoints link to a known output; "
+                            f"{linking['unlinked']:,} are unlinked and earn no output credit.")
+        notes.extend(linking.get("campaign_notes", []))
+        failed = context.ingest_log[context.ingest_log["status"] != "ok"] if not context.ingest_log.empty else []
+        if len(failed):
+            notes.append(f"{len(failed)} ingest(s) failed; see `coordkit status` for the reasons.")
+        unassigned = int((context.facts["team"] == UNASSIGNED).sum())
+        if unassigned:
+            notes.append(f"{unassigned:,} outcome(s) carry no team and appear only under 'all'.")
+    else:
+        quality = _per_table(context, team, facts, rejected, late)
+        notes.append("Only this team's rows are counted here; files, linking and rows that name no team are in the "
+                     "all-teams review.")
+    if context.ingest_log.empty:
+        notes = ["Nothing has been ingested yet."]
+    return quality, reasons, notes
+
+
+def _reasons(rejected: pd.DataFrame) -> pd.DataFrame:
+    if rejected.empty:
+        return pd.DataFrame(columns=REASON_COLUMNS)
+    named = rejected.assign(file=rejected["file"].map(lambda p: Path(str(p)).name),
+                            column=rejected["column"].replace("", "(row)"))
+    reasons = named.groupby(["file", "column"], as_index=False).agg(rows=("row", "count"), example=("reason", "first"))
+    return reasons.sort_values("rows", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _per_file(context) -> pd.DataFrame:
+    log = context.ingest_log
+    if log.empty:
+        return pd.DataFrame()
+    ok = log[log["status"] == "ok"]
+    latest = ok.sort_values("ingest_id").groupby(["file", "table_name"], as_index=False).last()
+    late_by_file = ok.groupby(["file", "table_name"])["late"].sum()
+    latest = latest.assign(late=[int(late_by_file.get((f, t), 0)) for f, t in zip(latest["file"], latest["table_name"])])
+    quality = latest.assign(file=latest["file"].map(lambda p: Path(p).name))[
+        ["file", "table_name", "rows_read", "accepted", "rejected", "merged_duplicates", "inserted", "updated", "late", "finished_at"]
+    ].rename(columns={"table_name": "table", "finished_at": "ingested_at"})
+    return quality.reset_index(drop=True)
+
+
+def _per_table(context, team: str, facts: pd.DataFrame, rejected: pd.DataFrame, late: pd.DataFrame) -> pd.DataFrame:
+    outputs = context.outputs[context.outputs["team"] == team]
+    rejected_by_table = rejected.groupby("table_name").size() if not rejected.empty else pd.Series(dtype=int)
+    rows = [
+        {"table": "outcomes", "stored": len(facts), "rejected": int(rejected_by_table.get("outcomes", 0)), "late": len(late)},
+        {"table": "outputs", "stored": len(outputs), "rejected": int(rejected_by_table.get("outputs", 0)), "late": 0},
+    ]
+    return pd.DataFrame(rows)
