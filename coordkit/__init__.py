@@ -26,6 +26,8 @@ _PUBLIC = {
     "compute_weekly_review": "coordkit.analysis.review",
     "show_title": "coordkit.present.review_view",
     "show_headline": "coordkit.present.review_view",
+    "show_teams": "coordkit.present.review_view",
+    "show_spend": "coordkit.present.review_view",
     "show_outputs": "coordkit.present.review_view",
     "show_outputs_to_outcomes": "coordkit.present.review_view",
     "show_what_moved": "coordkit.present.review_view",
@@ -51,6 +53,16 @@ _PUBLIC = {
     "backtest_forecast": "coordkit.analysis.forecast",
     "compute_pipeline_movement": "coordkit.analysis.pipeline_movement",
     "show_pipeline_movement": "coordkit.present.pipeline_view",
+    "what_moved": "coordkit.analysis.what_moved",
+    "explain_week": "coordkit.analysis.what_moved",
+    "review_context": "coordkit.analysis.review_context",
+    "show_story": "coordkit.present.what_moved_view",
+    "table_segments": "coordkit.present.what_moved_view",
+    "table_bridge": "coordkit.present.what_moved_view",
+    "table_lag": "coordkit.present.what_moved_view",
+    "chart_xmr": "coordkit.present.charts_whatmoved",
+    "chart_waterfall": "coordkit.present.charts_whatmoved",
+    "use_static_charts": "coordkit.present.charts_whatmoved",
 }
 
 __all__ = ["CoordkitError", "__version__", *_PUBLIC]

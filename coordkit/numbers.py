@@ -110,7 +110,7 @@ def format_metric(value, money: bool, currency: str | None) -> str:
 
 
 def format_value(value, kind: str, currency: str | None = "USD") -> str:
-    """One table cell by column kind: text, int, number, money, signed_money, signed_int, percent."""
+    """One table cell by column kind: text, int, number, money, signed_money, signed_int, percent, ratio."""
     if is_missing(value):
         return MISSING
     if kind == "money":
@@ -125,6 +125,8 @@ def format_value(value, kind: str, currency: str | None = "USD") -> str:
         return format_count(value)
     if kind == "percent":
         return format_percent(value)
+    if kind == "ratio":
+        return f"{float(value):.2f}"
     if kind == "signed_percent":
         return format_percent(value, signed=True)
     return str(value)

@@ -19,6 +19,7 @@ LAYERS = {
     "coordkit.money": 0,
     "coordkit.privacy": 0,
     "coordkit.numbers": 0,
+    "coordkit.filenames": 0,
     "coordkit._lazy_imports": 0,
     "coordkit._version": 0,
     "coordkit.packaged": 0,

@@ -64,6 +64,9 @@ ACTIVITY_MIN_COST = 1000.0
 ACTIVITY_MIN_COST_SHARE = 0.02
 #: the row that holds the opportunities and pipeline no output touched (so shares add up to the whole)
 NOT_CREDITED = "(not credited to any output)"
+#: name -> hook(context, review, facts, outputs) returning what an extra section shows (a frame or a small object);
+#: other features add theirs here (e.g. pipeline movement) and a present function shows review.extra_sections[name]
+SECTION_HOOKS: dict = {}
 MODEL_LENSES = {
     "first": "first touch: all credit to the first output that touched the opportunity",
     "last": "last touch: all credit to the last output before the opportunity",
@@ -109,6 +112,10 @@ class WeeklyReview:
     what_moved_also: Movement | None = None
     data_range: tuple[dt.date, dt.date] | None = None
     late_this_week: int = 0
+    #: spend and efficiency: plan against actual, pacing, cost per opportunity, ROAS (see coordkit.analysis.spend)
+    spend: object = None
+    #: the all-teams review only: one row per team (pipeline created against target, signal, report file)
+    team_table: pd.DataFrame | None = None
     extra_sections: dict = field(default_factory=dict)
 
     @property
@@ -240,12 +247,13 @@ def compute_weekly_review(
     if team != ALL_TEAMS and team not in context.teams:
         raise ParameterError(allowed_values_message("team", team, [ALL_TEAMS, *context.teams]))
     week = context.check_week(week)
-    history = trailing_weeks(week, 52) + [week]
+    # 52 weeks for the comparisons, 13 more so the trend chart can show the same weeks a year earlier
+    history = trailing_weeks(week, 52 + TREND_WEEKS) + [week]
     facts = _team_rows(context.facts, team)
     outputs = _team_rows(context.outputs, team)
     metrics = weekly_metrics(facts.assign(scope=team), history, by=("scope",))
-    trends = _trends(metrics, week)
-    headline = _headline(metrics, context.targets, week, team, trends, config.currency)
+    trends = _trends(metrics, week, context.targets, team, context.first_week)
+    headline = _headline(metrics, context.targets, week, team, trends, config.currency, context.first_week)
     credit = _team_rows(context.credit(model), team)
     opportunities = facts[facts["kind"].isin(OPPORTUNITY_KINDS)]
     by_channel = attributed_table(credit, outputs, week, "channel", opportunities)
@@ -286,7 +294,39 @@ def compute_weekly_review(
         data_range=(context.first_week, context.latest_week),
         late_this_week=int((facts["week"] == week).where(facts["late"], False).sum()) if "late" in facts else 0,
     )
+    from coordkit.analysis.spend import compute_spend
+
+    review.spend = compute_spend(outputs, context.spend, credit, week, team)
+    for name, hook in SECTION_HOOKS.items():
+        review.extra_sections[name] = hook(context, review, facts, outputs)
+    if team == ALL_TEAMS:
+        review.team_table = _team_table(context, week, history)
     return _without_personal_data(review)
+
+
+def _team_table(context: ReviewContext, week: dt.date, history: list[dt.date]) -> pd.DataFrame:
+    """Per team: pipeline created this week against target, quarter to date, signal or noise, the report's file name."""
+    from coordkit.analysis.judgement import target_series, target_status
+    from coordkit.filenames import report_stem
+
+    weekly = weekly_metrics(context.facts, history, by=("team",))
+    pipeline = weekly[weekly["metric"] == "pipeline_created"]
+    window = trailing_weeks(week, TREND_WEEKS) + [week]
+    rows = []
+    for team in context.teams:
+        series = pipeline[pipeline["team"] == team].set_index("week")["value"]
+        chart = compute_xmr(series.reindex(window, fill_value=0.0), baseline=TREND_WEEKS)
+        goal = target_series(context.targets, team, "pipeline_created")
+        value = float(series.get(week, 0.0))
+        target = float(goal[week]) if week in goal.index else np.nan
+        share = value / target if target and math.isfinite(target) else np.nan
+        rule = str(chart["rule"].iloc[-1])
+        rows.append({"team": team, "value": value, "target": target, "pct_of_target": share, "gap": value - target,
+                     "target_status": target_status(share), "signal": bool(rule), "rule": rule,
+                     "file": f"{report_stem(team)}.html"})
+    frame = pd.DataFrame(rows, columns=["team", "value", "target", "pct_of_target", "gap", "target_status", "signal",
+                                        "rule", "file"])
+    return frame.sort_values(["pct_of_target", "team"], kind="stable", na_position="last").reset_index(drop=True)
 
 
 def _without_personal_data(review: WeeklyReview) -> WeeklyReview:
@@ -296,13 +336,18 @@ def _without_personal_data(review: WeeklyReview) -> WeeklyReview:
     exports, and an owner is often an e-mail address; the review, its
     summary, its JSON and its notebook never show one.
     """
-    for name, value in list(vars(review).items()):
-        if isinstance(value, pd.DataFrame) and not value.empty:
-            text_columns = [c for c in value.columns if value[c].dtype == object or pd.api.types.is_string_dtype(value[c])]
-            if text_columns:
-                setattr(review, name, value.assign(**{c: value[c].map(redact_text) for c in text_columns}))
-        elif isinstance(value, str):
-            setattr(review, name, redact_text(value))
+    def clean(holder) -> None:
+        for name, value in list(vars(holder).items()):
+            if isinstance(value, pd.DataFrame) and not value.empty:
+                text = [c for c in value.columns if value[c].dtype == object or pd.api.types.is_string_dtype(value[c])]
+                if text:
+                    setattr(holder, name, value.assign(**{c: value[c].map(redact_text) for c in text}))
+            elif isinstance(value, str):
+                setattr(holder, name, redact_text(value))
+            elif hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+                clean(value)
+
+    clean(review)
     review.quality_notes = [redact_text(note) for note in review.quality_notes]
     if review.what_moved_also is not None:
         review.what_moved_also.narrative = redact_text(review.what_moved_also.narrative)
@@ -317,14 +362,17 @@ def _series(metrics: pd.DataFrame, metric: str) -> pd.Series:
     return rows.set_index("week")["value"].sort_index()
 
 
-def _trends(metrics: pd.DataFrame, week: dt.date) -> pd.DataFrame:
+def _trends(metrics: pd.DataFrame, week: dt.date, targets: pd.DataFrame | None = None, team: str = ALL_TEAMS,
+            first_week: dt.date | None = None) -> pd.DataFrame:
     """XmR chart per metric: limits from the 13 weeks before ``week``; ``week`` judged against them.
 
     Every headline metric is a count or money, so a lower limit below zero is
     shown as 0 (a natural lower bound); the rules are judged on the unfloored
     limits, as Wheeler computes them. ``last_year`` is the same week 52 weeks
-    earlier, for the trend chart's comparison line.
+    earlier, and ``target`` the week's target, for the trend chart's lines.
     """
+    from coordkit.analysis.judgement import target_series
+
     weeks = trailing_weeks(week, TREND_WEEKS) + [week]
     frames = []
     for metric in OUTCOME_METRICS:
@@ -333,16 +381,18 @@ def _trends(metrics: pd.DataFrame, week: dt.date) -> pd.DataFrame:
         chart = compute_xmr(series, baseline=TREND_WEEKS)
         chart = chart.rename(columns={chart.columns[0]: "week"})
         chart["lower_limit"] = chart["lower_limit"].clip(lower=0.0)
-        first = min(full.index) if len(full) else week
+        first = first_week or (min(full.index) if len(full) else week)
         chart["last_year"] = [float(full.get(w - dt.timedelta(days=364), np.nan)) if w - dt.timedelta(days=364) >= first
                               else np.nan for w in chart["week"]]
+        goal = target_series(targets, team, metric)
+        chart["target"] = [float(goal[w]) if w in goal.index else np.nan for w in chart["week"]]
         chart.insert(0, "metric", metric)
         frames.append(chart)
     return pd.concat(frames, ignore_index=True)
 
 
 def _headline(metrics: pd.DataFrame, targets: pd.DataFrame, week: dt.date, team: str, trends: pd.DataFrame,
-              currency: str) -> pd.DataFrame:
+              currency: str, first_week: dt.date) -> pd.DataFrame:
     judged = judge_against_target(metrics, targets, week, team, OUTCOME_METRICS).set_index("metric")
     records = []
     for metric in OUTCOME_METRICS:
@@ -361,7 +411,8 @@ def _headline(metrics: pd.DataFrame, targets: pd.DataFrame, week: dt.date, team:
             "last_week": float(series.get(comparison_weeks(week, "previous")[0], np.nan)),
             "trailing4": float(series.reindex(comparison_weeks(week, "trailing4")).mean()),
             "trailing13": float(series.reindex(comparison_weeks(week, "trailing13")).mean()),
-            "last_year": float(series.get(last_year, np.nan)) if len(series) and last_year >= min(series.index) else np.nan,
+            # before the data starts there is no "last year", not a zero
+            "last_year": float(series.get(last_year, np.nan)) if last_year >= first_week else np.nan,
             "rule": last["rule"],
             "signal": bool(last["rule"]),
             "centre": float(last["centre"]),

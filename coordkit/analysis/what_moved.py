@@ -168,6 +168,7 @@ def segment_words(row, dims) -> str:
     if row["segment"] == REMAINDER_LABEL:
         return "everything else"
     values = [str(row[d]) for d in dims if d in row and isinstance(row[d], str) and row[d] != ""]
+    values = list(dict.fromkeys(values))  # "(not sourced) · (not sourced)" says it once
     return " · ".join(values) if values else str(row["segment"])
 
 

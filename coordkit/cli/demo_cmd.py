@@ -22,10 +22,12 @@ def register(subparsers) -> None:
     demo.add_argument("directory", nargs="?", default="demo", metavar="DIR", help="folder for the demo workspace (default: demo)")
     demo.add_argument("--seed", type=int, default=None, help="random seed (default: the documented one)")
     demo.add_argument("--no-review", action="store_true", help="only write and ingest the data")
+    demo.add_argument("--teams", type=int, default=None, metavar="N",
+                      help="split the three demo teams into N teams (for timing reviews of many teams or clients)")
     demo.set_defaults(handler=run_demo)
 
 
-def build_demo_workspace(directory: Path, seed: int | None = None, echo=print) -> Path:
+def build_demo_workspace(directory: Path, seed: int | None = None, echo=print, teams: int | None = None) -> Path:
     """Generate the demo exports into ``DIR/exports`` and ingest them into the workspace ``DIR``."""
     from coordkit.demo import DEFAULT_SEED, generate_demo
     from coordkit.errors import WorkspaceError
@@ -48,6 +50,10 @@ def build_demo_workspace(directory: Path, seed: int | None = None, echo=print) -
     started = time.perf_counter()
     files = generate_demo(directory / "exports", seed=DEFAULT_SEED if seed is None else seed)
     echo(f"wrote demo exports to {directory / 'exports'} ({time.perf_counter() - started:.1f} s); ground truth: {files['ground_truth_md']}")
+    if teams:
+        from coordkit.demo.many_teams import split_teams
+
+        echo(f"split the demo into {len(split_teams(directory / 'exports', teams))} teams")
     with open_workspace(directory, create=True) as ws:
         for name, table in DEMO_FILES:
             report = ws.ingest(directory / "exports" / name, table)
@@ -74,7 +80,7 @@ def _keep_checkin_notes(directory: Path, echo) -> Path | None:
 
 
 def run_demo(args) -> int:
-    directory = build_demo_workspace(Path(args.directory), args.seed)
+    directory = build_demo_workspace(Path(args.directory), args.seed, teams=args.teams)
     if args.no_review:
         return 0
     try:

@@ -12,9 +12,14 @@ import pandas as pd
 
 from coordkit.errors import ParameterError
 
-__all__ = ["chart_waterfall", "chart_xmr", "chart_xmr_ranges"]
+__all__ = ["chart_waterfall", "chart_xmr", "chart_xmr_ranges", "use_static_charts"]
 
 _COLOURS = {"total": "#4c566a", "increase": "#2e7d32", "decrease": "#c62828"}
+
+
+def use_static_charts() -> None:
+    """Show Altair charts in this notebook as static SVG (vl-convert): they render with no JavaScript and no network."""
+    alt.renderers.enable("svg")
 
 
 def _require(frame: pd.DataFrame, columns: list[str], what: str) -> None:

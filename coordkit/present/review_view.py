@@ -9,14 +9,15 @@ is escaped.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from IPython.display import HTML
 
 from coordkit.analysis.narrative import escape_markdown
 from coordkit.analysis.review import ALL_TEAMS, NOT_CREDITED, WeeklyReview
 from coordkit.numbers import format_amount, format_metric, format_percent, is_missing
+from coordkit.present import charts
 from coordkit.present.html import badge_html, escape, section_html, table_html
-from coordkit.present.svg_charts import bars_svg, trends_svg, waterfall_svg
 
 __all__ = [
     "headline_html",
@@ -25,6 +26,8 @@ __all__ = [
     "show_headline",
     "show_outputs",
     "show_outputs_to_outcomes",
+    "show_spend",
+    "show_teams",
     "show_title",
     "show_trends",
     "show_what_moved",
@@ -69,9 +72,10 @@ def _card(row, currency: str) -> str:
     if row.qtd_target == row.qtd_target:
         needed = ""
         if row.run_rate_needed == row.run_rate_needed:
-            assumed = (f" (target assumed for {int(row.quarter_target_weeks_assumed)} week(s) not yet set)"
-                       if row.quarter_target_weeks_assumed else "")
-            needed = (f"; needs {escape(fmt(row.run_rate_needed))} a week for the last {int(row.weeks_left)} week"
+            assumed = (f" ({int(row.quarter_target_weeks_assumed)} of them without a target yet: taken at the quarter's "
+                       "average)" if row.quarter_target_weeks_assumed else "")
+            rate = row.run_rate_needed if row.money else math.ceil(row.run_rate_needed - 1e-9)
+            needed = (f"; needs {escape(fmt(rate))} a week for the last {int(row.weeks_left)} week"
                       f"{'s' if row.weeks_left != 1 else ''}{assumed}")
         quarter = (f'<div class="ck-card-qtd">{escape(row.quarter)} to date: {escape(fmt(row.qtd_value))} of '
                    f"{escape(fmt(row.qtd_target))} ({escape(format_percent(row.qtd_pct))}){needed}</div>")
@@ -102,6 +106,37 @@ def headline_html(review: WeeklyReview) -> str:
     return f'<div class="ck-cards">{cards}</div>'
 
 
+def teams_html(review: WeeklyReview) -> str:
+    """The all-teams page's opening table: each team's pipeline against target and signal, linking its own review."""
+    table = review.team_table
+    if table is None or table.empty:
+        return ""
+    rows = []
+    for row in table.itertuples():
+        fmt = lambda v: format_metric(v, True, review.currency)
+        status = _STATUS_WORDS[row.target_status]
+        rows.append(
+            f'<tr data-team="{escape(row.team)}"><td class="txt"><a href="{escape(row.file)}">{escape(row.team)}</a></td>'
+            f'<td class="num">{escape(fmt(row.value))}</td><td class="num">{escape(fmt(row.target))}</td>'
+            f'<td class="num">{escape(format_percent(row.pct_of_target))}</td>'
+            f'<td class="txt"><span class="ck-badge ck-target-{escape(row.target_status)}">{escape(status)}</span></td>'
+            f'<td class="txt">{badge_html(row.signal, row.rule)}</td></tr>'
+        )
+    head = "".join(f'<th class="{c}">{escape(t)}</th>' for t, c in (
+        ("Team", "txt"), ("Pipeline created", "num"), ("Target", "num"), ("% of target", "num"), ("Status", "txt"),
+        ("Signal or noise", "txt")))
+    return (f'<div class="ck-scroll"><table class="ck-table ck-teams"><caption>Teams this week, furthest behind target '
+            f'first (each name opens its review)</caption><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+            "</table></div>")
+
+
+def show_teams(review: WeeklyReview) -> HTML:
+    """The all-teams review opens with its teams: value, target, percent, signal, each linking the team's page."""
+    if review.team != ALL_TEAMS:
+        return HTML("")
+    return HTML(section_html("Teams at a glance", teams_html(review), section_id="teams"))
+
+
 def show_headline(review: WeeklyReview) -> HTML:
     """Section 1: headline outcomes judged against target first, then against their normal range."""
     return HTML(section_html("1. Headline outcomes", headline_html(review), section_id="headline"))
@@ -129,7 +164,8 @@ def show_outputs(review: WeeklyReview) -> HTML:
     lead = f"<p>{total:,} outputs shipped for {escape(format_amount(cost, currency))}.</p>"
     chart = ""
     if total:
-        chart = _figure(bars_svg(review.outputs_by_channel, "channel", "outputs", "Outputs by channel"), "Outputs by channel")
+        chart = _figure(charts.chart_svg(charts.chart_bars(review.outputs_by_channel, "channel", "outputs", "Outputs by channel"),
+                                         "Outputs by channel", grow=1.0), "Outputs by channel")
     return HTML(section_html("2. What was shipped", lead, chart, '<div class="ck-grid">', by_channel, by_kind, by_owner, "</div>", section_id="outputs"))
 
 
@@ -143,6 +179,39 @@ FRACTIONAL_NOTE = (
     "An opportunity touched by several outputs is split between them, so a channel or campaign can hold a "
     "fraction such as 2.5 opportunities; each opportunity counts once in total."
 )
+
+
+def show_spend(review: WeeklyReview) -> HTML:
+    """Spend and efficiency: plan against actual with pacing and projection, by channel and campaign; ROAS trend."""
+    spend = review.spend
+    if spend is None:
+        return HTML("")
+    currency = review.currency
+    pacing = table_html(
+        spend.pacing,
+        [("period", "Period", "text"), ("actual", "Spent", "money"), ("planned", "Planned so far", "money"),
+         ("pct_paced", "% of plan", "percent"), ("projected", "Projected for the period", "money"),
+         ("planned_full", "Plan for the period", "money")],
+        currency, caption="Plan against actual (projected at this period's weekly rate so far)",
+    )
+    columns = [("actual", "Spent (wk)", "money"), ("planned", "Planned (wk)", "money"), ("actual_qtd", "Spent (QTD)", "money"),
+               ("planned_qtd", "Planned (QTD)", "money"), ("pct_paced_qtd", "% of plan (QTD)", "percent")]
+    by_channel = table_html(spend.by_channel, [("channel", "Channel", "text"), *columns], currency, caption="By channel")
+    by_campaign = table_html(spend.by_campaign, [("campaign", "Campaign", "text"), *columns], currency,
+                             caption="By campaign (largest plan first)", max_rows=12)
+    trend = table_html(
+        spend.trend.iloc[::-1].head(6),
+        [("week", "Week", "text"), ("spend", "Spent", "money"), ("pct_paced", "% of plan", "percent"),
+         ("opportunities", "Credited opps", "number"), ("cost_per_opportunity", "Cost / opp", "money"),
+         ("cost_per_pipeline_dollar", "Cost per 1 of pipeline", "ratio"), ("roas", "ROAS", "ratio")],
+        currency, caption=f"Efficiency, latest weeks first (lens: {review.model}; the chart shows 14 weeks)",
+    )
+    chart = ""
+    if spend.trend["roas"].notna().sum() >= 2:
+        chart = _figure(charts.chart_svg(charts.chart_efficiency(spend.trend), "ROAS trend", grow=1.2), "ROAS trend")
+    lead = f'<p>{escape(spend.pacing_signal)}</p>' if spend.pacing_signal else ""
+    return HTML(section_html("Spend and efficiency", lead, pacing, '<div class="ck-grid">', by_channel, by_campaign,
+                             "</div>", chart, trend, section_id="spend"))
 
 
 def lens_html(review: WeeklyReview) -> str:
@@ -159,7 +228,9 @@ def show_outputs_to_outcomes(review: WeeklyReview) -> HTML:
     credited = review.attributed_by_channel
     if not credited.empty and credited["pipeline_13w"].sum() > 0:
         chart = _figure(
-            bars_svg(credited, "channel", "pipeline_13w", "Pipeline by channel (13 weeks)", money=True, currency=currency),
+            charts.chart_svg(charts.chart_bars(credited[credited["channel"] != NOT_CREDITED], "channel", "pipeline_13w",
+                                               "Credited pipeline by channel (13 weeks)", money=True, currency=currency),
+                             "Credited pipeline by channel", grow=1.0),
             "Credited pipeline by channel",
         )
     by_channel = table_html(credited, [("channel", "Channel", "text"), *ATTRIBUTED_COLUMNS], currency, caption="By channel")
@@ -176,6 +247,8 @@ def show_outputs_to_outcomes(review: WeeklyReview) -> HTML:
                              section_id="attribution"))
 
 
+SHORT_COMPARE = {"previous": "Last week", "trailing4": "4-week average", "trailing13": "13-week average",
+                 "last_year": "Last year", "baseline": "Normal level"}
 SOURCED_LENS = ("Lens: sourced. Each opportunity counts for the channel and campaign it names itself "
                 "(its campaign / UTM fields); (not sourced) holds those that name none.")
 
@@ -189,9 +262,11 @@ def what_moved_parts(review: WeeklyReview, caption: str | None = None) -> tuple[
     if review.what_moved_also is not None:
         also = f'<p class="ck-also"><strong>Against last week:</strong> {markdown_to_html(review.what_moved_also.narrative)[3:-4]}</p>'
     narrative = f'<div class="ck-narrative">{markdown_to_html(review.what_moved_narrative)}{also}</div>'
-    caption = caption or f"Segments that explain the change against {compare_label(review.what_moved_compare)} (the remainder row makes them add up)"
+    caption = caption or (f"Segments that explain the change against {compare_label(review.what_moved_compare)} "
+                          "(the last row, everything else, makes them add up)")
+    moved = review.what_moved
     table = table_html(
-        review.what_moved,
+        moved.assign(segment=moved["label"]) if "label" in moved else moved,
         [("segment", "Segment", "text"), ("before", "Before", "money"), ("after", "This week", "money"),
          ("contribution", "Contribution", "signed_money"), ("share_of_change", "Share of change", "percent")],
         review.currency, caption=caption, empty="No change to explain.",
@@ -212,19 +287,27 @@ def show_what_moved(review: WeeklyReview) -> HTML:
     chart = ""
     moved = review.what_moved
     if not moved.empty and moved["contribution"].abs().sum() > 0:
-        chart = _figure(waterfall_svg(moved, "Change in pipeline created", review.currency), "What moved")
+        after = float(review.headline.set_index("metric").loc["pipeline_created", "value"])
+        before = after - float(moved["contribution"].sum())
+        waterfall = charts.chart_waterfall(moved, before, after, review.currency,
+                                           before_label=SHORT_COMPARE.get(review.what_moved_compare, "Before"))
+        chart = _figure(charts.chart_svg(waterfall, "What moved pipeline created", grow=1.2), "What moved")
     lens = f'<p class="ck-lens">{escape(SOURCED_LENS)}</p>'
     return HTML(section_html("4. What moved the number", lens, narrative, chart, table, bridge, section_id="what-moved"))
 
 
 def show_trends(review: WeeklyReview) -> HTML:
-    """Section 5: 13-week trends with natural process limits (XmR)."""
-    svg = trends_svg(review.trends, review.currency)
-    note = (
-        "<p>Grey line: weekly value; green dashes: centre line; red dashes: natural process limits "
-        "(mean ± 2.66 × average moving range of the 13 weeks before this one). Red points fire a rule.</p>"
+    """Section 5: each headline metric over 14 weeks with its normal range, target and the same weeks last year."""
+    panels = "".join(
+        _figure(charts.chart_svg(charts.chart_trend(review.trends, metric, review.currency), f"{metric} trend"), metric)
+        for metric in review.headline["metric"]
     )
-    return HTML(section_html("5. Trends (13 weeks)", note, _figure(svg, "13-week trends"), section_id="trends"))
+    note = (
+        "<p>Dark line: this year, week by week (red points fire an XmR rule); grey band: the normal range "
+        "(natural process limits from the 13 weeks before this one, never below zero) around the dotted average; "
+        "orange dashes: target; light line: the same weeks last year.</p>"
+    )
+    return HTML(section_html("5. Trends (14 weeks)", note, f'<div class="ck-chart-grid">{panels}</div>', section_id="trends"))
 
 
 def show_data_quality(review: WeeklyReview) -> HTML:
@@ -271,6 +354,11 @@ def summary_markdown(review: WeeklyReview, report_link: str | None = None) -> st
         if row.qtd_target == row.qtd_target:
             quarter = f"; {row.quarter} to date {format_percent(row.qtd_pct)} of target"
         lines.append(f"- *{row.label}*: {fmt(row.value)}, {judged}{quarter}. {row.position}")
+    if review.team_table is not None and not review.team_table.empty:
+        teams = [f"{_chat_text(escape_markdown(row.team))} {format_percent(row.pct_of_target)}{' (signal)' if row.signal else ''}"
+                 for row in review.team_table.head(8).itertuples()]
+        more = f" and {len(review.team_table) - 8} more" if len(review.team_table) > 8 else ""
+        lines += ["", f"Pipeline against target by team, furthest behind first: {', '.join(teams)}{more}."]
     lines += ["", _chat_text(review.what_moved_narrative)]
     if not review.activity_without_outcome.empty:
         names = ", ".join(_chat_text(escape_markdown(c)) for c in review.activity_without_outcome["campaign"].head(3))

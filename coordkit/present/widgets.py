@@ -129,6 +129,15 @@ _DRILL_COLUMNS = [
 DRILL_FRAME_COLUMNS = [c for c, _, _ in _DRILL_COLUMNS] + ["week"]
 
 
+#: drill-down titles are cut to one line's worth; the full title is in the output's own tool
+TITLE_CHARS = 48
+
+
+def _short(title) -> str:
+    text = "" if title is None or (isinstance(title, float) and title != title) else " ".join(str(title).split())
+    return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
+
+
 def _week_value(week: dt.date) -> str:
     return week.isoformat()
 
@@ -203,7 +212,7 @@ class CheckinExplorer:
     def _build_widgets(self, author: str) -> None:
         wide = widgets.Layout(width="auto")
         self.week = widgets.Dropdown(
-            options=[(f"{iso_week_label(w)} · {w:%d %b %Y}", _week_value(w)) for w in reversed(self.weeks)],
+            options=[(f"{iso_week_label(w)} · {w.isoformat()}", _week_value(w)) for w in reversed(self.weeks)],
             description="Week", layout=widgets.Layout(width="300px"),
         )
         self.team = widgets.Dropdown(options=[("All teams" if t == ALL_TEAMS else t, t) for t in self.teams],
@@ -449,7 +458,10 @@ class CheckinExplorer:
             frame[column] = frame[column].fillna(0.0)
         frame["published"] = [v.strftime("%Y-%m-%d") if not pd.isna(v) else "" for v in frame["published_at"]]
         frame = frame.rename_axis("output_id").reset_index()
-        frame = frame.sort_values(["pipeline_13w", "opportunities_13w", "published"], ascending=[False, False, False], kind="stable")
+        frame["title"] = [_short(t) for t in frame["title"]]
+        # most credit first: the outputs that earned the campaign's opportunities lead the list
+        frame = frame.sort_values(["opportunities_13w", "pipeline_13w", "opportunities", "published"],
+                                  ascending=[False, False, False, False], kind="stable")
         return frame[DRILL_FRAME_COLUMNS].reset_index(drop=True)
 
     def trends_svg(self, week: dt.date, team: str) -> str:
@@ -483,7 +495,7 @@ class CheckinExplorer:
             scope = "all teams" if team == ALL_TEAMS else f"team {team}"
             self.title.value = (
                 f"<h1 style='font-size:1.35rem;margin:4px 0'>Weekly check-in: {escape(scope)}, "
-                f"week of {week:%d %b %Y} ({escape(iso_week_label(week))})</h1>"
+                f"{escape(iso_week_label(week))} ({week.isoformat()} to {(week + dt.timedelta(days=6)).isoformat()})</h1>"
                 f"<p class='ck-sub'>Outcomes first, then the outputs behind them. Attribution model: "
                 f"{escape(MODEL_LABELS.get(model, model))}; channel: {escape('all' if channel == ALL_CHANNELS else channel)}.</p>"
             )
@@ -510,8 +522,7 @@ class CheckinExplorer:
         seconds = time.perf_counter() - started
         self._last_activity = time.monotonic()
         self.timings.append({"action": action, "seconds": seconds, **self.state})
-        self.timing.value = (f"<span class='ck-note' data-ms='{seconds * 1000:.0f}' data-seq='{len(self.timings)}'>"
-                             f"answered in {seconds * 1000:,.0f} ms</span>")
+        self.timing.value = f"<span class='ck-done' data-ms='{seconds * 1000:.0f}' data-seq='{len(self.timings)}'></span>"
         return seconds
 
     @staticmethod
@@ -600,10 +611,10 @@ class CheckinExplorer:
             return f"<p class='ck-empty'>No check-in saved yet for {escape(scope)}.</p>"
         cards = []
         for row in notes.head(20).itertuples():
-            due = f", due {row.due_date:%d %b %Y}" if row.due_date is not None else ""
+            due = f", due {row.due_date.isoformat()}" if row.due_date is not None else ""
             owner = f"owner {escape(row.owner)}{escape(due)}" if row.owner else escape(due.lstrip(", "))
             by = f" by {escape(row.author)}" if row.author else ""
-            saved = pd.Timestamp(row.created_at).strftime("%d %b %Y %H:%M UTC")
+            saved = pd.Timestamp(row.created_at).strftime("%Y-%m-%d %H:%M UTC")
             body = ""
             if row.decisions:
                 body += f"<div><em>Decisions</em><pre>{escape(row.decisions)}</pre></div>"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -25,6 +24,7 @@ from pathlib import Path
 from coordkit.analysis.review import ALL_TEAMS, ReviewContext, review_context
 from coordkit.analysis.what_moved import check_compare
 from coordkit.errors import ParameterError, ReportError, allowed_values_message
+from coordkit.filenames import report_stem
 from coordkit.model.calendar import iso_week_label
 from coordkit.packaged import notebook_file
 
@@ -207,7 +207,7 @@ def render_review(
     # absolute: the kernel runs in the workspace folder, so relative paths would point elsewhere
     out_dir = Path(out or workspace / "reviews").resolve() / iso_week_label(week_start)
     out_dir.mkdir(parents=True, exist_ok=True)
-    label = _file_label(params["team"])
+    label = report_stem(params["team"])
     final = {suffix: out_dir / f"{label}{suffix}" for suffix in (".html", ".ipynb", ".md", ".json")}
     failed_copy = out_dir / f"{label}.failed.ipynb"
     remove_stale_scratch(out_dir)
@@ -249,6 +249,9 @@ def render_review(
         for written in ("review.json", "review.md"):
             if not (scratch / written).exists():
                 raise ReportError(f"the review notebook did not write {written}", hint="its last cell must call coordkit.save_review_files")
+        summary = scratch / "review.md"
+        summary.write_text(summary.read_text(encoding="utf-8").rstrip("\n") + f"\n\nFull review: {final['.html'].name}\n",
+                           encoding="utf-8")
         # publish: every file is complete before it takes its final name
         for suffix, source in ((".ipynb", executed), (".json", scratch / "review.json"), (".md", scratch / "review.md"), (".html", scratch / "review.html")):
             os.replace(source, final[suffix])

@@ -16,7 +16,7 @@ def test_committed_notebook_is_parameterised_and_has_no_outputs(repo_root):
     notebook = nbformat.read(repo_root / NOTEBOOK, as_version=4)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
-    for name in ("workspace", "metric", "before", "after", "dimensions"):
+    for name in ("workspace", "team", "metric", "before", "after", "compare", "dimensions"):
         assert f"{name} = " in code[0].source
     assert all(not cell.get("outputs") and cell.get("execution_count") is None for cell in code)
 
@@ -40,7 +40,11 @@ def test_notebook_renders_with_papermill(demo_workspace, repo_root, tmp_path):
         progress_bar=False,
     )
     notebook = nbformat.read(out, as_version=4)
-    markdown = [o["data"]["text/markdown"] for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
-    assert markdown and markdown[0].startswith("Pipeline created (vs the week of 2026-11-02) fell from")
+    html = ["".join(o["data"]["text/html"]) for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+    assert html and "Pipeline created (vs the week of 2026-11-02) fell from" in html[0]
+    # formatted tables, not raw pandas: no <NA>, no index column, no unformatted floats
+    tables = "".join(html)
+    assert "&lt;NA&gt;" not in tables and "<NA>" not in tables and ".0</td>" not in tables
+    assert "ck-table" in tables
     svgs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {})]
     assert len(svgs) == 2

@@ -43,7 +43,7 @@ def free_port() -> int:
 
 def week_label(week: str) -> str:
     start = parse_week(week)
-    return f"{iso_week_label(start)} · {start:%d %b %Y}"
+    return f"{iso_week_label(start)} · {start.isoformat()}"
 
 
 def expected_headline(workspace: Path, week: str, team: str) -> dict[str, str]:

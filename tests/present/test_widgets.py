@@ -189,7 +189,11 @@ def test_drill_down_lists_a_campaigns_outputs_and_adds_up(explorer, demo):
     # every listed output is a real output of that campaign, with its title and owner from the outputs table
     outputs = review_context(demo).outputs.set_index("output_id")
     assert (outputs.loc[rows["output_id"], "campaign"] == top["campaign"]).all()
-    assert rows["title"].tolist() == outputs.loc[rows["output_id"], "title"].tolist()
+    # short titles (one line): the full title, or its start and an ellipsis
+    for short, full in zip(rows["title"], outputs.loc[rows["output_id"], "title"]):
+        assert len(short) <= 48 and (short == full or (short.endswith("…") and full.startswith(short[:-1])))
+    # most credit first
+    assert rows["opportunities_13w"].tolist() == sorted(rows["opportunities_13w"], reverse=True)
     shown = html.unescape(explorer.drilldown.value)
     for row in rows.head(40).itertuples():
         assert row.output_id in shown

@@ -83,9 +83,11 @@ def test_html_has_no_code_and_no_contact_emails(rendered, demo_workspace):
 def test_summary_is_short_markdown(rendered):
     _, results = rendered
     text = results[(COLLAPSE_WEEK, "north-america")].summary.read_text()
-    assert text.startswith("**Weekly outcome review: north-america, 2026-W46")
-    assert "Opportunities: 3" in text and "**signal**" in text
-    assert len(text.splitlines()) <= 12
+    assert text.startswith("*Weekly outcome review: north-america, 2026-W46")
+    assert "*Opportunities*: 3," in text and "of target" in text and "below the normal range" in text
+    assert "\\" not in text, "no backslash escapes: they show up literally in Slack"
+    assert "Data caveat:" in text and text.rstrip().endswith("north-america.html")
+    assert len(text.splitlines()) <= 16
 
 
 def test_executed_notebook_is_kept(rendered):
@@ -118,7 +120,9 @@ def test_cli_reports_a_bad_parameter_in_one_line(demo_workspace, capsys):
     code = main(["review", "--workspace", str(demo_workspace), "--week", "2026-W46", "-p", "compare=yesterday"])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.splitlines()[0] == "error: compare must be one of 'previous', 'trailing4', 'trailing13', 'last_year'; got 'yesterday'"
+    assert err.splitlines()[0] == (
+        "error: compare must be one of 'auto', 'baseline', 'previous', 'trailing4', 'trailing13', 'last_year'; got 'yesterday'"
+    )
 
 
 def test_failure_keeps_no_html_keeps_the_failed_notebook_and_the_previous_report(demo_workspace, tmp_path, monkeypatch, rendered):

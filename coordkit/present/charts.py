@@ -1,0 +1,216 @@
+"""The review's charts, built with Altair and embedded as static SVG through vl-convert.
+
+Each ``chart_*`` takes one tidy frame from :mod:`coordkit.analysis` and
+returns an Altair chart an analyst can restyle (``.properties(...)``,
+``.configure_*``); :func:`chart_svg` turns any of them into inline SVG for the
+HTML report (no JavaScript, no network). Text is at least 11 px at the
+chart's own size and charts are drawn about 420 px wide, so a phone (390 px)
+shrinks them little and no label ends up under 9 px; on a wide page they
+scale up to the column they sit in.
+
+vl-convert starts a JavaScript engine on its first conversion (about a
+second); :func:`warm_up` does that in a background thread as soon as a review
+kernel imports this module, so it overlaps with computing the review, once
+per kernel (a batch reuses one kernel per worker).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import altair as alt
+import pandas as pd
+
+from coordkit.analysis.metrics import METRIC_LABELS, MONEY_METRICS
+from coordkit.errors import ParameterError
+from coordkit.money import currency_symbol
+
+__all__ = ["chart_bars", "chart_efficiency", "chart_svg", "chart_trend", "chart_waterfall", "warm_up"]
+
+INK, MUTED, LINE, BAR, UP, DOWN, TARGET, LAST_YEAR = (
+    "#2e3440", "#5c6577", "#d8dee9", "#5e81ac", "#2e7d32", "#c62828", "#b7791f", "#8f9bb3")
+WIDTH = 420
+FONT = "Helvetica, Arial, sans-serif"
+_warm_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+
+
+def _config(chart):
+    return (chart.configure(font=FONT)
+            .configure_axis(labelFontSize=12, titleFontSize=12, labelColor=MUTED, titleColor=MUTED, gridColor="#eceff4")
+            .configure_title(fontSize=14, anchor="start", color=INK)
+            .configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom")
+            .configure_view(stroke=None))
+
+
+def _money_format(currency: str | None) -> str:
+    return "~s" if currency else ",.0f"
+
+
+def _axis(money: bool, currency: str | None, title: str) -> alt.Axis:
+    prefix = currency_symbol(currency).strip() if money and currency else ""
+    # round ticks in compact form ($200k); Vega's "~s" prints G for billions, fixed to B below
+    label = f"'{prefix}' + replace(format(datum.value, '~s'), 'G', 'B')" if money else "format(datum.value, ',~r')"
+    return alt.Axis(title=title, tickCount=4, labelExpr=label, format="~s" if money else ",~r")
+
+
+def _require(frame: pd.DataFrame, columns: list[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ParameterError(f"{what} needs columns {', '.join(columns)}; missing {', '.join(missing)}",
+                             hint="pass the frame the matching coordkit.analysis function returns")
+
+
+def chart_trend(trends: pd.DataFrame, metric: str, currency: str | None = "USD", width: int = WIDTH) -> alt.LayerChart:
+    """One metric's 14 weeks: value, normal range (XmR limits, floored at 0), centre, target and last year.
+
+    ``trends`` is :attr:`WeeklyReview.trends` (``week``, ``metric``,
+    ``value``, ``centre``, ``lower_limit``, ``upper_limit``, ``rule``, and
+    ``target`` / ``last_year`` when known).
+    """
+    _require(trends, ["week", "metric", "value", "centre", "lower_limit", "upper_limit", "rule"], "chart_trend")
+    money = metric in MONEY_METRICS
+    data = trends[trends["metric"] == metric].copy()
+    data["week"] = pd.to_datetime(data["week"].astype(str))
+    data["signal"] = data["rule"].fillna("").ne("")
+    label = METRIC_LABELS.get(metric, metric)
+    y_title = f"{label} ({currency})" if money and currency else label
+    x = alt.X("week:T", title="Week starting", axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=5, labelOverlap=True))
+    base = alt.Chart(data).encode(x=x)
+    band = base.mark_area(color=LINE, opacity=0.55).encode(
+        y=alt.Y("lower_limit:Q", axis=_axis(money, currency, y_title), scale=alt.Scale(zero=True, nice=True)),
+        y2="upper_limit:Q")
+    centre = base.mark_line(color=MUTED, strokeDash=[2, 3], strokeWidth=1).encode(y="centre:Q")
+    layers = [band, centre]
+    series = [("Normal range", LINE), ("This year", INK)]
+    if "target" in data and data["target"].notna().any():
+        layers.append(base.mark_line(color=TARGET, strokeDash=[6, 3], strokeWidth=2).encode(y="target:Q"))
+        series.append(("Target", TARGET))
+    if "last_year" in data and data["last_year"].notna().any():
+        layers.append(base.mark_line(color=LAST_YEAR, strokeWidth=1.5).encode(y="last_year:Q"))
+        series.append(("Same week last year", LAST_YEAR))
+    line = base.mark_line(color=INK, strokeWidth=2).encode(y="value:Q")
+    points = base.mark_point(filled=True, size=46).encode(
+        y="value:Q",
+        color=alt.Color("signal:N", scale=alt.Scale(domain=[False, True], range=[INK, DOWN]), legend=None),
+        tooltip=[alt.Tooltip("week:T", format="%Y-%m-%d"), alt.Tooltip("value:Q", format=",.0f"), alt.Tooltip("rule:N")],
+    )
+    # a legend of the lines, drawn from a tiny frame so it does not depend on the data's columns
+    legend_data = pd.DataFrame({"series": [s for s, _ in series]})
+    legend = alt.Chart(legend_data).mark_point(opacity=0).encode(
+        color=alt.Color("series:N", scale=alt.Scale(domain=[s for s, _ in series], range=[c for _, c in series]),
+                        legend=alt.Legend(title=None, orient="bottom", columns=2, symbolType="stroke", symbolStrokeWidth=3)))
+    chart = alt.layer(*layers, line, points, legend, title=label).resolve_scale(color="independent")
+    return chart.properties(width=width, height=170)
+
+
+def chart_efficiency(trend: pd.DataFrame, width: int = WIDTH) -> alt.LayerChart:
+    """ROAS (credited pipeline / spend) week by week, with spend against plan as bars behind it."""
+    _require(trend, ["week", "roas"], "chart_efficiency")
+    data = trend.assign(week=pd.to_datetime(trend["week"].astype(str)))
+    x = alt.X("week:T", title="Week starting", axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=5, labelOverlap=True))
+    line = alt.Chart(data, title="ROAS: credited pipeline per 1 spent").mark_line(color=INK, point=True, strokeWidth=2).encode(
+        x=x, y=alt.Y("roas:Q", title="Pipeline per 1 spent", axis=alt.Axis(tickCount=4, format=",~r")),
+        tooltip=[alt.Tooltip("week:T", format="%Y-%m-%d"), alt.Tooltip("roas:Q", format=",.1f")])
+    return line.properties(width=width, height=150)
+
+
+def chart_bars(frame: pd.DataFrame, category: str, value: str, title: str, money: bool = False,
+               currency: str | None = "USD", width: int = WIDTH) -> alt.Chart:
+    """Horizontal bars, largest first, with full category labels (no truncation) and the value at each bar's end."""
+    _require(frame, [category, value], "chart_bars")
+    data = frame[[category, value]].copy()
+    data = data[data[value] > 0].sort_values(value, ascending=False, kind="stable")
+    data[category] = data[category].astype(str)
+    symbol = currency_symbol(currency).strip() if money and currency else ""
+    data["text"] = [f"{symbol}{_compact(v)}" if money else f"{v:,.0f}" for v in data[value]]
+    base = alt.Chart(data, title=title).encode(
+        y=alt.Y(f"{category}:N", sort=None, title=None, axis=alt.Axis(labelLimit=200)),
+        x=alt.X(f"{value}:Q", title=None, axis=None, scale=alt.Scale(nice=True)),
+    )
+    bars = base.mark_bar(color=BAR, height=16)
+    text = base.mark_text(align="left", dx=4, fontSize=12, color=INK).encode(text="text:N")
+    return (bars + text).properties(width=width - 210, height=alt.Step(24))
+
+
+def chart_waterfall(explanation: pd.DataFrame, before_total: float, after_total: float, currency: str | None = "USD",
+                    before_label: str = "Before", after_label: str = "This week", width: int = WIDTH) -> alt.Chart:
+    """A horizontal waterfall of what moved: the comparison's total, one bar per segment and the rest, this week's total.
+
+    ``explanation`` is the segments frame of the what-moved engine (``label``
+    or ``segment``, ``contribution``); bars run top to bottom, so long
+    segment names are shown whole.
+    """
+    _require(explanation, ["contribution"], "chart_waterfall")
+    names = explanation["label"] if "label" in explanation else explanation["segment"]
+    rows = [{"step": before_label, "kind": "total", "start": 0.0, "end": before_total, "amount": before_total}]
+    level = before_total
+    for name, amount in zip(names, explanation["contribution"]):
+        rows.append({"step": str(name), "kind": "increase" if amount >= 0 else "decrease", "start": level,
+                     "end": level + amount, "amount": amount})
+        level += amount
+    rows.append({"step": after_label, "kind": "total", "start": 0.0, "end": after_total, "amount": after_total})
+    data = pd.DataFrame(rows).assign(order=range(len(rows)))
+    symbol = currency_symbol(currency).strip() if currency else ""
+    data["text"] = [(f"{symbol}{_compact(a)}" if k == "total" else ("+" if a >= 0 else "-") + f"{symbol}{_compact(abs(a))}")
+                    for k, a in zip(data["kind"], data["amount"])]
+    data["tip"] = data[["start", "end"]].max(axis=1)
+    colour = alt.Color("kind:N", legend=None,
+                       scale=alt.Scale(domain=["total", "increase", "decrease"], range=[MUTED, UP, DOWN]))
+    base = alt.Chart(data, title="What moved pipeline created").encode(
+        y=alt.Y("step:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelLimit=200)))
+    bars = base.mark_bar(height=16).encode(x=alt.X("start:Q", title=None, axis=_axis(bool(currency), currency, None)),
+                                           x2="end:Q", color=colour)
+    text = base.mark_text(align="left", dx=4, fontSize=12, color=INK).encode(x="tip:Q", text="text:N")
+    return (bars + text).properties(width=width - 210, height=alt.Step(26))
+
+
+def _compact(value: float) -> str:
+    from coordkit.numbers import format_amount
+
+    return format_amount(value, "XXX").replace("XXX ", "").lstrip("-")
+
+
+def warm_up() -> threading.Thread:
+    """Start vl-convert's JavaScript engine in the background (once per process)."""
+    global _warm_thread
+    with _warm_lock:
+        if _warm_thread is None:
+            def convert():
+                import vl_convert
+
+                vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": [{"a": 1}]}, "encoding": {}})
+
+            _warm_thread = threading.Thread(target=convert, name="coordkit-vl-convert-warm-up", daemon=True)
+            _warm_thread.start()
+        return _warm_thread
+
+
+_SIZE = re.compile(r'^<svg([^>]*?) width="([\d.]+)" height="([\d.]+)"')
+
+
+def chart_svg(chart, label: str = "chart", grow: float = 1.6) -> str:
+    """Inline SVG of an Altair chart (static: no JavaScript, no network), scaling to its container's width.
+
+    The chart shrinks to fit a narrow column and grows up to ``grow`` times its own size on a wide one.
+    """
+    import vl_convert
+
+    warm_up().join()
+    spec = _config(chart).to_dict(validate=False)
+    svg = vl_convert.vegalite_to_svg(spec)
+    # drop the fixed size for a viewBox-scaled width, so the chart fills its column and shrinks on a phone
+    match = _SIZE.match(svg)
+    if match:
+        attrs, width, height = match.groups()
+        rest = re.sub(r'^ viewBox="[^"]*"', "", svg[match.end():])
+        svg = (f'<svg{attrs} viewBox="0 0 {width} {height}" width="100%" style="max-width:{float(width) * grow:.0f}px" '
+               f'role="img" aria-label="{_attr(label)}" data-width="{width}"' + rest)
+    return svg
+
+
+def _attr(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
