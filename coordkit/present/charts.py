@@ -4,7 +4,7 @@ Each ``chart_*`` takes one tidy frame from :mod:`coordkit.analysis` and
 returns an Altair chart an analyst can restyle (``.properties(...)``,
 ``.configure_*``); :func:`chart_svg` turns any of them into inline SVG for the
 HTML report (no JavaScript, no network). Text is at least 11 px at the
-chart's own size and charts are drawn about 420 px wide, so a phone (390 px)
+chart's own size and charts are drawn about 330 px wide (plus axes), so a phone (390 px)
 shrinks them little and no label ends up under 9 px; on a wide page they
 scale up to the column they sit in.
 
@@ -26,22 +26,30 @@ from coordkit.analysis.metrics import METRIC_LABELS, MONEY_METRICS
 from coordkit.errors import ParameterError
 from coordkit.money import currency_symbol
 
-__all__ = ["chart_bars", "chart_efficiency", "chart_svg", "chart_trend", "chart_waterfall", "warm_up"]
+__all__ = ["chart_bars", "chart_efficiency", "chart_spec", "chart_svg", "chart_trend", "chart_trends", "chart_waterfall", "warm_up"]
 
 INK, MUTED, LINE, BAR, UP, DOWN, TARGET, LAST_YEAR = (
     "#2e3440", "#5c6577", "#d8dee9", "#5e81ac", "#2e7d32", "#c62828", "#b7791f", "#8f9bb3")
-WIDTH = 420
+WIDTH = 330
 FONT = "Helvetica, Arial, sans-serif"
 _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
 
 
-def _config(chart):
-    return (chart.configure(font=FONT)
-            .configure_axis(labelFontSize=12, titleFontSize=12, labelColor=MUTED, titleColor=MUTED, gridColor="#eceff4")
-            .configure_title(fontSize=14, anchor="start", color=INK)
-            .configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom")
-            .configure_view(stroke=None))
+#: coordkit's chart style, set on the spec (Altair's configure_* calls deep-copy the whole chart each time)
+CONFIG = {
+    "font": FONT,
+    "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": MUTED, "titleColor": MUTED, "gridColor": "#eceff4"},
+    "title": {"fontSize": 14, "anchor": "start", "color": INK},
+    "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
+    "view": {"stroke": None},
+}
+
+
+def _styled(chart) -> dict:
+    spec = chart.to_dict(validate=False)
+    config = {**CONFIG, **spec.get("config", {})}
+    return {**spec, "config": config}
 
 
 def _money_format(currency: str | None) -> str:
@@ -53,6 +61,27 @@ def _axis(money: bool, currency: str | None, title: str) -> alt.Axis:
     # round ticks in compact form ($200k); Vega's "~s" prints G for billions, fixed to B below
     label = f"'{prefix}' + replace(format(datum.value, '~s'), 'G', 'B')" if money else "format(datum.value, ',~r')"
     return alt.Axis(title=title, tickCount=4, labelExpr=label, format="~s" if money else ",~r")
+
+
+def _values(frame: pd.DataFrame) -> alt.InlineData:
+    """The frame as inline JSON records: dates as ISO text, NaN as null.
+
+    Altair's own DataFrame handling (sanitising, hashing each layer's copy)
+    costs about ten times the conversion itself for these small frames.
+    """
+    records = []
+    for row in frame.to_dict("records"):
+        clean = {}
+        for key, value in row.items():
+            if hasattr(value, "isoformat"):
+                value = value.isoformat()
+            elif isinstance(value, float) and value != value:  # noqa: PLR0124 - NaN
+                value = None
+            elif hasattr(value, "item"):
+                value = value.item()
+            clean[str(key)] = value
+        records.append(clean)
+    return alt.InlineData(values=records)
 
 
 def _require(frame: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -72,12 +101,12 @@ def chart_trend(trends: pd.DataFrame, metric: str, currency: str | None = "USD",
     _require(trends, ["week", "metric", "value", "centre", "lower_limit", "upper_limit", "rule"], "chart_trend")
     money = metric in MONEY_METRICS
     data = trends[trends["metric"] == metric].copy()
-    data["week"] = pd.to_datetime(data["week"].astype(str))
+    data["week"] = [str(w)[:10] for w in data["week"]]
     data["signal"] = data["rule"].fillna("").ne("")
     label = METRIC_LABELS.get(metric, metric)
     y_title = f"{label} ({currency})" if money and currency else label
     x = alt.X("week:T", title="Week starting", axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=5, labelOverlap=True))
-    base = alt.Chart(data).encode(x=x)
+    base = alt.Chart().encode(x=x)
     band = base.mark_area(color=LINE, opacity=0.55).encode(
         y=alt.Y("lower_limit:Q", axis=_axis(money, currency, y_title), scale=alt.Scale(zero=True, nice=True)),
         y2="upper_limit:Q")
@@ -96,24 +125,26 @@ def chart_trend(trends: pd.DataFrame, metric: str, currency: str | None = "USD",
         color=alt.Color("signal:N", scale=alt.Scale(domain=[False, True], range=[INK, DOWN]), legend=None),
         tooltip=[alt.Tooltip("week:T", format="%Y-%m-%d"), alt.Tooltip("value:Q", format=",.0f"), alt.Tooltip("rule:N")],
     )
-    # a legend of the lines, drawn from a tiny frame so it does not depend on the data's columns
-    legend_data = pd.DataFrame({"series": [s for s, _ in series]})
-    legend = alt.Chart(legend_data).mark_point(opacity=0).encode(
+    # a legend of the lines, drawn from a tiny data set of its own so it does not depend on the data's columns
+    legend = alt.Chart(alt.InlineData(values=[{"series": name} for name, _ in series])).mark_point(opacity=0).encode(
         color=alt.Color("series:N", scale=alt.Scale(domain=[s for s, _ in series], range=[c for _, c in series]),
                         legend=alt.Legend(title=None, orient="bottom", columns=2, symbolType="stroke", symbolStrokeWidth=3)))
-    chart = alt.layer(*layers, line, points, legend, title=label).resolve_scale(color="independent")
+    keep = [c for c in ("week", "value", "centre", "lower_limit", "upper_limit", "rule", "signal", "target", "last_year")
+            if c in data]
+    chart = alt.layer(*layers, line, points, legend, data=_values(data[keep]), title=label)
+    chart = chart.resolve_scale(color="independent")
     return chart.properties(width=width, height=170)
 
 
-def chart_efficiency(trend: pd.DataFrame, width: int = WIDTH) -> alt.LayerChart:
-    """ROAS (credited pipeline / spend) week by week, with spend against plan as bars behind it."""
-    _require(trend, ["week", "roas"], "chart_efficiency")
-    data = trend.assign(week=pd.to_datetime(trend["week"].astype(str)))
-    x = alt.X("week:T", title="Week starting", axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=5, labelOverlap=True))
-    line = alt.Chart(data, title="ROAS: credited pipeline per 1 spent").mark_line(color=INK, point=True, strokeWidth=2).encode(
-        x=x, y=alt.Y("roas:Q", title="Pipeline per 1 spent", axis=alt.Axis(tickCount=4, format=",~r")),
-        tooltip=[alt.Tooltip("week:T", format="%Y-%m-%d"), alt.Tooltip("roas:Q", format=",.1f")])
-    return line.properties(width=width, height=150)
+def chart_trends(trends: pd.DataFrame, currency: str | None = "USD", width: int = 300, columns: int = 2) -> alt.ConcatChart:
+    """Every headline metric's trend (see :func:`chart_trend`) as one chart of small multiples."""
+    metrics = list(dict.fromkeys(trends["metric"]))
+    return alt.concat(*(chart_trend(trends, m, currency, width=width) for m in metrics), columns=columns)
+
+
+def chart_spec(chart) -> dict:
+    """The Vega-Lite spec of a chart with coordkit's styling (for JupyterLab's built-in renderer: no conversion)."""
+    return _styled(chart)
 
 
 def chart_bars(frame: pd.DataFrame, category: str, value: str, title: str, money: bool = False,
@@ -125,13 +156,13 @@ def chart_bars(frame: pd.DataFrame, category: str, value: str, title: str, money
     data[category] = data[category].astype(str)
     symbol = currency_symbol(currency).strip() if money and currency else ""
     data["text"] = [f"{symbol}{_compact(v)}" if money else f"{v:,.0f}" for v in data[value]]
-    base = alt.Chart(data, title=title).encode(
-        y=alt.Y(f"{category}:N", sort=None, title=None, axis=alt.Axis(labelLimit=200)),
+    base = alt.Chart(_values(data), title=title).encode(
+        y=alt.Y(f"{category}:N", sort=None, title=None, axis=alt.Axis(labelLimit=170)),
         x=alt.X(f"{value}:Q", title=None, axis=None, scale=alt.Scale(nice=True)),
     )
     bars = base.mark_bar(color=BAR, height=16)
     text = base.mark_text(align="left", dx=4, fontSize=12, color=INK).encode(text="text:N")
-    return (bars + text).properties(width=width - 210, height=alt.Step(24))
+    return (bars + text).properties(width=max(150, width - 150), height=alt.Step(24))
 
 
 def chart_waterfall(explanation: pd.DataFrame, before_total: float, after_total: float, currency: str | None = "USD",
@@ -158,12 +189,12 @@ def chart_waterfall(explanation: pd.DataFrame, before_total: float, after_total:
     data["tip"] = data[["start", "end"]].max(axis=1)
     colour = alt.Color("kind:N", legend=None,
                        scale=alt.Scale(domain=["total", "increase", "decrease"], range=[MUTED, UP, DOWN]))
-    base = alt.Chart(data, title="What moved pipeline created").encode(
-        y=alt.Y("step:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelLimit=200)))
+    base = alt.Chart(_values(data), title="What moved pipeline created").encode(
+        y=alt.Y("step:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelLimit=170)))
     bars = base.mark_bar(height=16).encode(x=alt.X("start:Q", title=None, axis=_axis(bool(currency), currency, None)),
                                            x2="end:Q", color=colour)
     text = base.mark_text(align="left", dx=4, fontSize=12, color=INK).encode(x="tip:Q", text="text:N")
-    return (bars + text).properties(width=width - 210, height=alt.Step(26))
+    return (bars + text).properties(width=max(150, width - 150), height=alt.Step(26))
 
 
 def _compact(value: float) -> str:
@@ -198,7 +229,7 @@ def chart_svg(chart, label: str = "chart", grow: float = 1.6) -> str:
     import vl_convert
 
     warm_up().join()
-    spec = _config(chart).to_dict(validate=False)
+    spec = _styled(chart)
     svg = vl_convert.vegalite_to_svg(spec)
     # drop the fixed size for a viewBox-scaled width, so the chart fills its column and shrinks on a phone
     match = _SIZE.match(svg)

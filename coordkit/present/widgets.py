@@ -7,7 +7,7 @@ and an attribution model, and see, for that choice:
 * outputs next to outcomes per channel (what was shipped, what it earned),
 * attributed pipeline by campaign, with a drill-down to the campaign's
   individual outputs (title, owner, cost, credit earned),
-* the "what moved" narrative, and 13-week trends as inline SVG,
+* the "what moved" narrative, and 14-week trends (Altair, drawn by JupyterLab's own Vega renderer),
 * a check-in form (decisions, next actions, owner, due date) that appends a
   note to the workspace, and the team's earlier notes (history is kept).
 
@@ -28,6 +28,7 @@ once, to list notes, and for the moment of a save.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 from pathlib import Path
@@ -52,10 +53,10 @@ from coordkit.errors import CoordkitError, ParameterError, WorkspaceError, allow
 from coordkit.ingest.checkins import list_checkins, save_checkin
 from coordkit.model.attribution.models import MODELS
 from coordkit.model.calendar import iso_week_label, parse_week, trailing_weeks
+from coordkit.present import charts
 from coordkit.present.html import escape, table_html
 from coordkit.present.pipeline_view import fill_pipeline_panel
 from coordkit.present.review_view import headline_html, what_moved_parts
-from coordkit.present.svg_charts import trends_svg
 
 __all__ = ["ALL_CHANNELS", "CheckinExplorer", "checkin"]
 
@@ -84,7 +85,18 @@ _CSS = """<style>
 .ck-explorer .ck-sub, .ck-explorer .ck-note { color:var(--muted); font-size:0.88rem; }
 .ck-explorer .ck-cards { display:grid; grid-template-columns:repeat(auto-fit, minmax(210px, 1fr)); gap:10px; }
 .ck-explorer .ck-card { border:1px solid var(--line); border-radius:8px; padding:8px 10px; }
-.ck-explorer .ck-card-signal { border-color:var(--signal); box-shadow:inset 4px 0 0 var(--signal); }
+.ck-explorer .ck-card { border-top:5px solid var(--noise); min-width:0; }
+.ck-explorer .ck-status-on_target { border-top-color:#2e7d32; } .ck-explorer .ck-status-near_target { border-top-color:#b7791f; }
+.ck-explorer .ck-status-behind_target { border-top-color:var(--signal); } .ck-explorer .ck-status-no_target { border-top-color:var(--line); }
+.ck-explorer .ck-badges { display:inline-flex; gap:4px; flex-wrap:wrap; justify-content:flex-end; }
+.ck-explorer .ck-target-on_target { background:#2e7d32; } .ck-explorer .ck-target-near_target { background:#b7791f; }
+.ck-explorer .ck-target-behind_target { background:var(--signal); } .ck-explorer .ck-target-no_target { background:var(--muted); }
+.ck-explorer .ck-card-target { font-size:0.88rem; } .ck-explorer .ck-card-qtd { font-size:0.8rem; color:var(--muted); }
+.ck-explorer .ck-card-position { font-size:0.82rem; margin:4px 0 0; }
+.ck-explorer .ck-lens, .ck-explorer .ck-also { font-size:0.85rem; color:var(--muted); }
+.ck-explorer, .ck-explorer .widget-box, .ck-explorer .widget-html, .ck-explorer .widget-html-content { max-width:100%; min-width:0; }
+.ck-explorer .widget-html-content { overflow-wrap:anywhere; }
+.ck-explorer .ck-scroll { max-width:100%; overflow-x:auto; background: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)), linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) 100% 0, radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.2), rgba(0,0,0,0)), radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.2), rgba(0,0,0,0)) 100% 0; background-repeat:no-repeat; background-size:40px 100%, 40px 100%, 14px 100%, 14px 100%; background-attachment:local, local, scroll, scroll; }
 .ck-explorer .ck-card-label { font-weight:600; display:flex; justify-content:space-between; gap:8px; }
 .ck-explorer .ck-card-value { font-size:1.5rem; font-weight:700; margin:2px 0; }
 .ck-explorer .ck-card-change { color:var(--muted); font-size:0.85rem; }
@@ -94,7 +106,6 @@ _CSS = """<style>
 .ck-explorer .ck-badge { font-size:0.7rem; padding:1px 7px; border-radius:10px; color:#fff; text-transform:uppercase; }
 .ck-explorer .ck-signal { background:var(--signal); } .ck-explorer .ck-noise { background:var(--noise); }
 .ck-explorer .ck-verdicts { font-size:0.86rem; color:var(--muted); }
-.ck-explorer .ck-scroll { overflow-x:auto; }
 .ck-explorer .ck-table { border-collapse:collapse; width:100%; margin:4px 0 10px; font-size:0.85rem; }
 .ck-explorer .ck-table caption { text-align:left; font-weight:600; padding:3px 0; }
 .ck-explorer .ck-table th, .ck-explorer .ck-table td { border-bottom:1px solid var(--line); padding:3px 7px; }
@@ -134,8 +145,39 @@ TITLE_CHARS = 48
 
 
 def _short(title) -> str:
-    text = "" if title is None or (isinstance(title, float) and title != title) else " ".join(str(title).split())
+    text = "" if title is None or pd.isna(title) else " ".join(str(title).split())
     return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
+
+
+CHECKLIST_PREFIX = "From the last check-in: "
+
+
+def _action_items(text: str) -> list[str]:
+    """Next actions as items: one per line, list markers and checkboxes stripped."""
+    items = []
+    for line in (text or "").splitlines():
+        item = re.sub(r"^\s*(?:[-*•]|\d+[.)]|\[[ xX]\])\s*", "", line).strip()
+        if item:
+            items.append(item)
+    return items
+
+
+def _with_checklist(decisions: str, checklist: list[tuple[str, bool]]) -> str:
+    if not checklist:
+        return decisions
+    line = CHECKLIST_PREFIX + " · ".join(f"[{'x' if done else ' '}] {item.replace('·', '-')}" for item, done in checklist)
+    return f"{decisions.rstrip()}\n{line}" if decisions.strip() else line
+
+
+def _checklist_of(decisions: str) -> list[tuple[str, bool]]:
+    for line in (decisions or "").splitlines():
+        if line.startswith(CHECKLIST_PREFIX):
+            return [(item.strip(), mark == "x") for mark, item in re.findall(r"\[(x| )\] ([^·]+)", line)]
+    return []
+
+
+def _without_checklist(decisions: str) -> str:
+    return "\n".join(line for line in (decisions or "").splitlines() if not line.startswith(CHECKLIST_PREFIX))
 
 
 def _week_value(week: dt.date) -> str:
@@ -186,7 +228,7 @@ class CheckinExplorer:
         self._reviews: dict[tuple, WeeklyReview] = {}
         self._team_contexts: dict[str, ReviewContext] = {}
         self._campaign_tables: dict[tuple, pd.DataFrame] = {}
-        self._trend_svgs: dict[tuple, str] = {}
+        self._trend_specs: dict[tuple, dict] = {}
         self._notes: pd.DataFrame | None = None
         self._quiet = False
         self._warm_thread: threading.Thread | None = None
@@ -243,7 +285,9 @@ class CheckinExplorer:
         self.drilldown.add_class("ck-drilldown")
         self.what_moved = widgets.HTML()
         self.what_moved.add_class("ck-what-moved")
-        self.trends = widgets.HTML()
+        # the same chart functions as the report, handed to JupyterLab's built-in Vega-Lite renderer (no network):
+        # a redraw costs the browser a few milliseconds instead of a vl-convert round trip in the kernel
+        self.trends = widgets.Output(layout=widgets.Layout(max_width="100%", overflow="auto"))
         self.trends.add_class("ck-trends")
         self.pipeline = widgets.HTML()  # coordkit.present.pipeline_view
         self.pipeline.add_class("ck-pipeline")
@@ -267,6 +311,13 @@ class CheckinExplorer:
             control.observe(self._on_typing, names="value")
         self.history = widgets.HTML()
         self.history.add_class("ck-history")
+        # last check-in's next actions, one checkbox each: done or not done, recorded with this week's note
+        self.carried_note = widgets.HTML()
+        self.carried_note.add_class("ck-carried-note")
+        self.carried = widgets.VBox(layout=widgets.Layout(width="auto"))
+        self.carried.add_class("ck-carried")
+        self.form_note = widgets.HTML()
+        self.form_note.add_class("ck-form-note")
 
         def heading(text: str) -> widgets.HTML:
             return widgets.HTML(f"<h2>{escape(text)}</h2>")
@@ -281,10 +332,11 @@ class CheckinExplorer:
                 heading("Outputs next to outcomes"), self.flow,
                 heading("Attributed pipeline by campaign"), self.campaigns, self.campaign, self.drilldown,
                 heading("What moved the number"), self.what_moved,
-                heading("Trends (13 weeks, natural process limits)"), self.trends,
+                heading("Trends (14 weeks: normal range, target, last year)"), self.trends,
                 heading("Is the pipeline moving?"), self.pipeline,
+                heading("Last check-in's next actions"), self.carried_note, self.carried,
                 heading("This week's check-in"),
-                widgets.VBox([self.decisions, self.next_actions,
+                widgets.VBox([self.form_note, self.decisions, self.next_actions,
                               widgets.HBox([self.owner, self.due_date], layout=widgets.Layout(flex_flow="row wrap")),
                               widgets.HBox([self.author, self.save_button]), self.save_status], layout=wide),
                 heading("Earlier check-ins"), self.history,
@@ -464,15 +516,15 @@ class CheckinExplorer:
                                   ascending=[False, False, False, False], kind="stable")
         return frame[DRILL_FRAME_COLUMNS].reset_index(drop=True)
 
-    def trends_svg(self, week: dt.date, team: str) -> str:
-        """The 13-week XmR charts as inline SVG (the same for every model and channel)."""
+    def trends_spec(self, week: dt.date, team: str) -> dict:
+        """The 14-week trend charts as a Vega-Lite spec (the same for every model and channel)."""
         key = (week, team)
-        svg = self._trend_svgs.get(key)
-        if svg is None:
+        spec = self._trend_specs.get(key)
+        if spec is None:
             review = self.review_for(week, team, self.model.value)
-            svg = trends_svg(review.trends, self.currency)
-            self._trend_svgs[key] = svg
-        return svg
+            spec = charts.chart_spec(charts.chart_trends(review.trends, self.currency))
+            self._trend_specs[key] = spec
+        return spec
 
     def checkins(self, team: str | None = None, reload: bool = False) -> pd.DataFrame:
         """Saved check-in notes, newest first (read once, re-read after a save or with ``reload``)."""
@@ -510,9 +562,12 @@ class CheckinExplorer:
             self._set_campaign_options(campaigns)
             self.drilldown.value = self._drilldown_html()
             self.what_moved.value = self._what_moved_html(review)
-            self.trends.value = f'<figure class="ck-chart" aria-label="13-week trends">{self.trends_svg(week, team)}</figure>'
+            self.trends.outputs = ({"output_type": "display_data", "metadata": {},
+                                    "data": {"application/vnd.vegalite.v5+json": self.trends_spec(week, team),
+                                             "text/plain": "14-week trends"}},)
             fill_pipeline_panel(self.pipeline, self.path, week, team)
             self.history.value = self._history_html(team)
+            self._load_form(team, week)
             self.status.value = ""
         except CoordkitError as exc:
             self.status.value = self._error_html(exc)
@@ -610,7 +665,10 @@ class CheckinExplorer:
             scope = "any team" if team == ALL_TEAMS else f"team {team}"
             return f"<p class='ck-empty'>No check-in saved yet for {escape(scope)}.</p>"
         cards = []
+        seen: set = set()
         for row in notes.head(20).itertuples():
+            version = "" if (row.team, row.week) not in seen else " · <em>earlier version, replaced</em>"
+            seen.add((row.team, row.week))
             due = f", due {row.due_date.isoformat()}" if row.due_date is not None else ""
             owner = f"owner {escape(row.owner)}{escape(due)}" if row.owner else escape(due.lstrip(", "))
             by = f" by {escape(row.author)}" if row.author else ""
@@ -623,7 +681,7 @@ class CheckinExplorer:
             cards.append(
                 f"<div class='ck-note-card' data-checkin-id='{int(row.id)}'>"
                 f"<div class='ck-note'>#{int(row.id)} · {escape(row.team)} · week {escape(iso_week_label(row.week))} · "
-                f"saved {escape(saved)}{by}</div>{body}</div>"
+                f"saved {escape(saved)}{by}{version}</div>{body}</div>"
             )
         more = f"<p class='ck-more'>… and {len(notes) - 20} earlier notes.</p>" if len(notes) > 20 else ""
         return "".join(cards) + more
@@ -648,9 +706,15 @@ class CheckinExplorer:
         try:
             if due_date is not None:
                 self.due_date.value = _as_date(due_date)
+            later = self._later_checkin(self.team.value, self.selected_week)
+            if later is not None:
+                raise ParameterError(
+                    f"the check-in of {iso_week_label(self.selected_week)} is final: a later one exists "
+                    f"({iso_week_label(later)})", hint="pick the latest week to write this week's note")
+            decisions = _with_checklist(self.decisions.value, self._checklist())
             with _STORE_LOCK:
                 note = save_checkin(
-                    self.path, team=self.team.value, week=self.selected_week, decisions=self.decisions.value,
+                    self.path, team=self.team.value, week=self.selected_week, decisions=decisions,
                     next_actions=self.next_actions.value, owner=self.owner.value, due_date=self.due_date.value,
                     author=self.author.value, model=self.model.value,
                     channel="" if self.channel.value == ALL_CHANNELS else self.channel.value,
@@ -662,15 +726,85 @@ class CheckinExplorer:
             raise
         self.checkins(reload=True)
         self.history.value = self._history_html(self.team.value)
-        self.decisions.value = ""
-        self.next_actions.value = ""
-        self.due_date.value = None
+        # the note stays in the form: it can be edited (saved again as a new version) until the next check-in
+        self.save_button.description = "Update check-in"
         self.save_status.value = (
             f"<span class='ck-ok' data-checkin-id='{note.id}'>Saved check-in #{note.id} for "
-            f"{escape('all teams' if note.team == ALL_TEAMS else note.team)}, week {escape(note.week_label)}.</span>"
+            f"{escape('all teams' if note.team == ALL_TEAMS else note.team)}, week {escape(note.week_label)}; "
+            "you can edit it until the next check-in.</span>"
         )
         self._record("save", started)
         return note
+
+    # --- carrying decisions forward ----------------------------------------------------
+
+    def _later_checkin(self, team: str, week: dt.date) -> dt.date | None:
+        notes = self.checkins(team)
+        notes = notes[notes["team"] == team] if not notes.empty else notes
+        later = [w for w in notes["week"] if w is not None and w > week] if not notes.empty else []
+        return min(later) if later else None
+
+    def last_checkin(self, team: str | None = None, week=None):
+        """The latest note of ``team`` from a week before ``week`` (the one whose next actions are carried), or None."""
+        team = self.team.value if team is None else team
+        week = self.selected_week if week is None else week
+        notes = self.checkins(team)
+        notes = notes[(notes["team"] == team) & notes["week"].map(lambda w: w is not None and w < week)] if not notes.empty else notes
+        return None if notes.empty else notes.iloc[0]
+
+    def _checklist(self) -> list[tuple[str, bool]]:
+        return [(box.description_tooltip or box.description, bool(box.value)) for box in self.carried.children]
+
+    def _load_form(self, team: str, week: dt.date) -> None:
+        """Show last check-in's next actions as a checklist and this week's note (if any) in the form."""
+        previous = self.last_checkin(team, week)
+        current = self.checkins(team)
+        current = current[(current["team"] == team) & (current["week"] == week)] if not current.empty else current
+        ticked = dict(_checklist_of(current.iloc[0]["decisions"])) if not current.empty else {}
+        if previous is None:
+            self.carried_note.value = "<p class='ck-empty'>No earlier check-in: nothing carried forward.</p>"
+            self.carried.children = ()
+        else:
+            items = _action_items(previous["next_actions"])
+            due = f", due {previous['due_date'].isoformat()}" if previous["due_date"] is not None else ""
+            owner = f", owner {escape(previous['owner'])}" if previous["owner"] else ""
+            self.carried_note.value = (
+                f"<p class='ck-note'>From the check-in of {escape(iso_week_label(previous['week']))}{owner}{escape(due)}: "
+                "tick what is done.</p>" if items else
+                f"<p class='ck-empty'>The check-in of {escape(iso_week_label(previous['week']))} set no next actions.</p>")
+            boxes = []
+            for item in items:
+                box = widgets.Checkbox(value=ticked.get(item, False), description=_short(item), indent=False,
+                                       description_tooltip=item, layout=widgets.Layout(width="auto"))
+                box.add_class("ck-carried-item")
+                boxes.append(box)
+            self.carried.children = tuple(boxes)
+        later = self._later_checkin(team, week)
+        final = later is not None
+        for control in (self.decisions, self.next_actions, self.owner, self.due_date, self.author, self.save_button,
+                        *self.carried.children):
+            control.disabled = final
+        self._quiet = True
+        try:
+            if current.empty:
+                for control in (self.decisions, self.next_actions, self.owner):
+                    control.value = ""
+                self.due_date.value = None
+                self.save_button.description = "Save check-in"
+                self.form_note.value = ""
+            else:
+                note = current.iloc[0]
+                self.decisions.value = _without_checklist(note["decisions"])
+                self.next_actions.value = note["next_actions"]
+                self.owner.value = note["owner"]
+                self.due_date.value = note["due_date"]
+                self.save_button.description = "Update check-in"
+                self.form_note.value = (
+                    f"<p class='ck-note'>This week's note (#{int(note['id'])}, saved "
+                    f"{escape(pd.Timestamp(note['created_at']).strftime('%Y-%m-%d %H:%M UTC'))}): "
+                    + ("final, a later check-in exists.</p>" if final else "edit it and save to update it.</p>"))
+        finally:
+            self._quiet = False
 
     def _on_typing(self, _change) -> None:
         self._last_activity = time.monotonic()  # someone is filling in the form: keep the cores for them

@@ -120,11 +120,6 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(text).split())
 
 
-def _file_label(team: str) -> str:
-    # team names come from user data; keep file names safe and predictable
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", team).strip("-.") or "team"
-
-
 def check_parameters(parameters: dict, context: ReviewContext, declared: dict) -> dict:
     """Validate every parameter before a kernel starts; return them normalised."""
     unknown = sorted(set(parameters) - set(declared))

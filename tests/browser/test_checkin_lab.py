@@ -192,6 +192,29 @@ def test_checkin_notebook_in_jupyterlab(lab, lab_root):
             wait_for_headline(page, latest, timeout_ms=60_000)
             timings["run all cells"] = time.monotonic() - started
             assert not page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count()
+            # JupyterLab's file browser is open beside the notebook: the explorer fits what is left, nothing is cut
+            # off on the right without a way to scroll to it, and the manager sees no timing text
+            if not page.locator(".jp-FileBrowser:visible").count():
+                page.keyboard.press("Control+Shift+F")
+                page.wait_for_selector(".jp-FileBrowser", state="visible", timeout=10_000)
+            clipped = page.evaluate("""() => {
+                const out = [];
+                const root = document.querySelector('.ck-explorer');
+                const panel = root.closest('.jp-OutputArea-output') || root.parentElement;
+                const right = panel.getBoundingClientRect().right;
+                for (const el of root.querySelectorAll('*')) {
+                    if (el.closest('svg') || el.closest('.ck-scroll')) continue;
+                    const box = el.getBoundingClientRect();
+                    if (box.width && box.right > right + 2) out.push(`${el.tagName}.${el.className} sticks out by ${Math.round(box.right - right)} px`);
+                }
+                for (const el of root.querySelectorAll('.ck-scroll')) {
+                    const style = getComputedStyle(el);
+                    if (el.scrollWidth > el.clientWidth + 1 && !['auto', 'scroll'].includes(style.overflowX)) out.push('a table is cut off');
+                }
+                return out.slice(0, 10);
+            }""")
+            assert clipped == [], clipped
+            assert " ms" not in page.locator(".ck-explorer").inner_text().replace("\xa0", " ")
 
             done = answered(page)
             started = time.monotonic()
@@ -207,7 +230,7 @@ def test_checkin_notebook_in_jupyterlab(lab, lab_root):
             timings["change team"] = time.monotonic() - started
             wait_until_answered(page, done + 1)
             # the planted collapse shows as a signal on the card
-            assert "ck-card-signal" in page.locator(".ck-headline [data-metric='pipeline_created']").get_attribute("class")
+            assert page.locator(".ck-headline [data-metric='pipeline_created'] .ck-badge.ck-signal").count() == 1
             kernel_ms = page.locator(".ck-timing [data-ms]").get_attribute("data-ms")
 
             done = answered(page)
@@ -255,6 +278,9 @@ def test_checkin_notebook_in_jupyterlab(lab, lab_root):
     assert (note["owner"], note["author"], str(note["due_date"]), str(note["week"])) == ("Jordan", "Playwright", "2026-11-27", "2026-11-09")
     assert note["channel"] == "paid_social" and note["model"] == "position"
     assert all(urlparse(url).hostname not in LOCAL_HOSTS for url in blocked)
+    picks = sorted(timings[k] for k in ("change week", "change team", "change channel", "drill into a campaign"))
+    p95 = picks[min(len(picks) - 1, round(0.95 * (len(picks) - 1)))]
+    print(f"\npicker changes p95: {p95 * 1000:.0f} ms (goal 300 ms)")
     print("\ncheck-in in JupyterLab (ms): " + ", ".join(f"{name} {seconds * 1000:.0f}" for name, seconds in timings.items())
           + f"; kernel time of the team change {kernel_ms} ms; blocked non-local requests: {len(blocked)}"
           + (f" ({sorted({urlparse(u).hostname for u in blocked})})" if blocked else "")

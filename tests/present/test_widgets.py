@@ -130,18 +130,21 @@ def test_the_planted_collapse_is_flagged_as_a_signal(explorer, truth):
     assert "paid\\_social" in explorer.review.what_moved_narrative or "paid_social" in explorer.review.what_moved_narrative
     assert "paid_social" in html.unescape(explorer.what_moved.value)
     assert "signal" in explorer.what_moved.value.lower()
-    assert 'data-rule="outside_limits"' in explorer.trends.value  # the red points in the trend chart
+    assert "outside_limits" in json.dumps(explorer.trends.outputs[0]["data"])  # the red points of the trend chart
 
 
 def test_trend_chart_marks_the_weeks_that_fire_a_rule(explorer):
     explorer.set_week("2026-W46").set_team("north-america")
     trends = explorer.review.trends
-    svg = explorer.trends.value
-    assert svg.count("<circle") == len(trends)  # one point per metric and week
-    assert svg.count('fill="#c62828" data-rule="') == int((trends["rule"] != "").sum())
-    fired = trends[trends["rule"] != ""].iloc[0]
-    assert f'data-rule="{fired["rule"]}"' in svg
-    assert "<script" not in svg and "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # nothing to fetch
+    (output,) = explorer.trends.outputs
+    spec = output["data"]["application/vnd.vegalite.v5+json"]
+    text = json.dumps(spec)
+    assert "<script" not in text and "http" not in text.replace("https://vega.github.io/schema/vega-lite/", "")
+    # one panel per metric; its data is the review's trend frame: one row per week, signals flagged
+    assert len(spec["concat"]) == trends["metric"].nunique()
+    rows = [row for data in spec["datasets"].values() for row in data if "rule" in row]
+    assert len(rows) == len(trends)
+    assert sum(bool(row["signal"]) for row in rows) == int((trends["rule"] != "").sum())
 
 
 def test_outputs_next_to_outcomes_equal_the_review(explorer):
@@ -222,7 +225,7 @@ def test_every_user_string_is_escaped(explorer, demo, truth):
     assert html.escape(XSS_CAMPAIGN) in explorer.campaigns.value
     assert html.escape(XSS_CAMPAIGN) in explorer.drilldown.value
     for widget in (explorer.title, explorer.headline, explorer.flow, explorer.campaigns, explorer.drilldown,
-                   explorer.what_moved, explorer.trends, explorer.history, explorer.status):
+                   explorer.what_moved, explorer.history, explorer.status):
         assert "<script" not in widget.value.lower()
 
 
@@ -256,18 +259,19 @@ def test_saving_persists_keeps_history_and_escapes(writable):
     assert (row["id"], row["team"], row["week"]) == (first.id, "emea", dt.date(2026, 11, 16))
     assert row["decisions"] == "Pause display <script>alert('x')</script>"
     assert (row["owner"], row["due_date"], row["author"], row["model"]) == ("Amelie & Co", dt.date(2026, 11, 27), "Sam", "position")
-    # the form is cleared for the next note; the history shows the note, escaped
-    assert explorer.decisions.value == "" and explorer.next_actions.value == "" and explorer.due_date.value is None
+    # the note stays in the form, editable until the next check-in; the history shows it, escaped
+    assert explorer.decisions.value.startswith("Pause display") and explorer.save_button.description == "Update check-in"
     assert "&lt;script&gt;" in explorer.history.value and "<script" not in explorer.history.value
     assert "Amelie &amp; Co" in explorer.history.value
     assert f"Saved check-in #{first.id}" in explorer.save_status.value
 
-    # a second note through the button: appended, the first one untouched
+    # an edit through the button: a new version, the first one kept in the history and marked replaced
     explorer.decisions.value = "Second thoughts: keep display"
     explorer.save_button.click()
     stored = list_checkins(writable, team="emea")
     assert stored["decisions"].tolist() == ["Second thoughts: keep display", "Pause display <script>alert('x')</script>"]
     assert explorer.history.value.index("Second thoughts") < explorer.history.value.index("Pause display")
+    assert "earlier version, replaced" in explorer.history.value
 
     # a note for another team is not listed under emea
     explorer.set_team("apac")
@@ -294,6 +298,30 @@ def test_a_bad_note_is_refused_shown_and_not_saved(writable):
     assert "need an owner" in explorer.save_status.value
     assert explorer.next_actions.value == "Call the agency"  # the text is kept to fix and retry
     assert list_checkins(writable).empty
+
+
+def test_last_weeks_actions_are_a_checklist_and_a_note_is_final_once_a_later_one_exists(writable):
+    explorer = CheckinExplorer(writable, team="emea", week="2026-W46")
+    assert "nothing carried forward" in explorer.carried_note.value
+    explorer.save(decisions="Shift budget", next_actions="- Call the agency\n- Pause display\n\n* Book the venue", owner="Sam",
+                  due_date="2026-11-20")
+    explorer.set_week("2026-W47")
+    items = [box.description_tooltip for box in explorer.carried.children]
+    assert items == ["Call the agency", "Pause display", "Book the venue"]
+    assert explorer.decisions.value == "" and explorer.save_button.description == "Save check-in"
+    explorer.carried.children[1].value = True
+    explorer.save(decisions="Keep webinars")
+    stored = list_checkins(writable, team="emea", week="2026-W47").iloc[0]
+    assert stored["decisions"].splitlines() == [
+        "Keep webinars", "From the last check-in: [ ] Call the agency · [x] Pause display · [ ] Book the venue"]
+    # reopening the week shows the note without the checklist line, and the ticks restored
+    explorer.set_week("2026-W46").set_week("2026-W47")
+    assert explorer.decisions.value == "Keep webinars" and explorer.carried.children[1].value is True
+    # W46's note is final now that W47 has one
+    explorer.set_week("2026-W46")
+    assert explorer.save_button.disabled and "final" in explorer.form_note.value
+    with pytest.raises(ParameterError, match="is final"):
+        explorer.save(decisions="too late")
 
 
 def test_the_explorer_holds_no_connection(writable):
