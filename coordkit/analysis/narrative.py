@@ -14,8 +14,8 @@ import pandas as pd
 
 from coordkit.analysis.drivers import REMAINDER_LABEL
 from coordkit.errors import ParameterError
-from coordkit.safe_text import plain_name
 from coordkit.numbers import format_amount, format_change
+from coordkit.safe_text import plain_name
 
 __all__ = ["describe_change", "escape_markdown", "format_amount", "format_change"]
 

@@ -274,9 +274,8 @@ def _touch_counts(ws: Workspace) -> pd.DataFrame:
 
 
 def _linking_summary(ws: Workspace) -> dict:
-    from coordkit.model.link import link_touchpoints, linking_report
-
     from coordkit.model.campaigns_coverage import campaign_coverage
+    from coordkit.model.link import link_touchpoints, linking_report
 
     linked = link_touchpoints(ws.table("touchpoints"), ws.table("outputs"))
     report = linking_report(linked, ws.table("outputs"), top=5)

@@ -136,6 +136,17 @@ def chart_trend(trends: pd.DataFrame, metric: str, currency: str | None = "USD",
     return chart.properties(width=width, height=170)
 
 
+def chart_efficiency(trend: pd.DataFrame, width: int = WIDTH) -> alt.Chart:
+    """ROAS (credited pipeline / spend) week by week."""
+    _require(trend, ["week", "roas"], "chart_efficiency")
+    data = _values(trend[["week", "roas"]].assign(week=[str(w)[:10] for w in trend["week"]]))
+    x = alt.X("week:T", title="Week starting", axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=5, labelOverlap=True))
+    line = alt.Chart(data, title="ROAS: credited pipeline per 1 spent").mark_line(color=INK, point=True, strokeWidth=2).encode(
+        x=x, y=alt.Y("roas:Q", title="Pipeline per 1 spent", axis=alt.Axis(tickCount=4, format=",~r")),
+        tooltip=[alt.Tooltip("week:T", format="%Y-%m-%d"), alt.Tooltip("roas:Q", format=",.1f")])
+    return line.properties(width=width, height=150)
+
+
 def chart_trends(trends: pd.DataFrame, currency: str | None = "USD", width: int = 300, columns: int = 2) -> alt.ConcatChart:
     """Every headline metric's trend (see :func:`chart_trend`) as one chart of small multiples."""
     metrics = list(dict.fromkeys(trends["metric"]))

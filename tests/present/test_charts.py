@@ -58,3 +58,9 @@ def test_waterfall_runs_from_the_comparison_to_this_week():
     rows = next(iter(charts.chart_spec(chart)["datasets"].values()))
     assert [row["step"] for row in rows] == ["Before", "paid_social", "everything else", "This week"]
     assert rows[2]["end"] == pytest.approx(122.0) and rows[-1]["end"] == pytest.approx(122.0)
+
+
+def test_efficiency_chart_draws_roas():
+    trend = pd.DataFrame({"week": pd.date_range("2026-08-17", periods=4, freq="7D").date, "roas": [2.0, 3.5, None, 1.0]})
+    svg = charts.chart_svg(charts.chart_efficiency(trend), "ROAS")
+    assert svg.startswith("<svg") and "ROAS" in svg
