@@ -68,6 +68,8 @@ class ReviewContext:
     linking: dict
     #: the store state this context was read from (the cache key); None when it cannot be told
     snapshot: str | None = None
+    #: the week of the newest dated row (may be a week still in progress: it can be reviewed, it is not the default)
+    last_data_week: dt.date | None = None
     team: str = ALL_TEAMS
     _credits: dict = dataclasses.field(default_factory=dict, repr=False)
     _workspace: object = dataclasses.field(default=None, repr=False)
@@ -155,11 +157,12 @@ class ReviewContext:
         if week in (None, "", "latest"):
             return self.latest_week
         start = parse_week(week, self.config.week_start)
-        if not self.first_week <= start <= self.latest_week:
+        last = max(self.latest_week, self.last_data_week or self.latest_week)
+        if not self.first_week <= start <= last:
             raise ParameterError(
                 f"week {week!s} ({iso_week_label(start)}) is outside the workspace's data, which covers "
                 f"{iso_week_label(self.first_week)} ({self.first_week.isoformat()}) to "
-                f"{iso_week_label(self.latest_week)} ({self.latest_week.isoformat()})",
+                f"{iso_week_label(last)} ({last.isoformat()})",
                 hint="pick a week in that range, or ingest the exports that cover the week first",
             )
         return start
@@ -205,7 +208,7 @@ def review_context(workspace: str | Path | Workspace, use_cache: bool = True, sn
         review_cache.write_context_cache(
             path, key, {name: getattr(context, name) for name in _FRAMES},
             {"config": context.config, "teams": context.teams, "first_week": context.first_week,
-             "latest_week": context.latest_week, "linking": context.linking},
+             "latest_week": context.latest_week, "last_data_week": context.last_data_week, "linking": context.linking},
         )
     return context
 
@@ -219,6 +222,7 @@ def _read_context(ws: Workspace) -> ReviewContext:
     facts["late"] = late_flags(facts, ws.config, log)
     latest = workspace_latest_week(facts, outputs, ws.config)
     weeks = [s.dropna().min() for s in (facts.get("week"), outputs.get("week")) if s is not None and s.notna().any()]
+    lasts = [s.dropna().max() for s in (facts.get("week"), outputs.get("week")) if s is not None and s.notna().any()]
     return ReviewContext(
         path=ws.path,
         config=ws.config,
@@ -227,6 +231,7 @@ def _read_context(ws: Workspace) -> ReviewContext:
         teams=workspace_teams(facts, outputs),
         first_week=min([*weeks, latest]),
         latest_week=latest,
+        last_data_week=max([*lasts, latest]),
         targets=ws.table("targets").execute(),
         spend=ws.table("spend").execute(),
         ingest_log=_ingest_log(log),

@@ -753,7 +753,7 @@ class CheckinExplorer:
         return None if notes.empty else notes.iloc[0]
 
     def _checklist(self) -> list[tuple[str, bool]]:
-        return [(box.description_tooltip or box.description, bool(box.value)) for box in self.carried.children]
+        return [(box.tooltip or box.description, bool(box.value)) for box in self.carried.children]
 
     def _load_form(self, team: str, week: dt.date) -> None:
         """Show last check-in's next actions as a checklist and this week's note (if any) in the form."""
@@ -775,7 +775,7 @@ class CheckinExplorer:
             boxes = []
             for item in items:
                 box = widgets.Checkbox(value=ticked.get(item, False), description=_short(item), indent=False,
-                                       description_tooltip=item, layout=widgets.Layout(width="auto"))
+                                       tooltip=item, layout=widgets.Layout(width="auto"))
                 box.add_class("ck-carried-item")
                 boxes.append(box)
             self.carried.children = tuple(boxes)
