@@ -55,7 +55,7 @@ from coordkit.model.attribution.models import MODELS
 from coordkit.model.calendar import iso_week_label, parse_week, trailing_weeks
 from coordkit.present import charts
 from coordkit.present.html import escape, table_html
-from coordkit.present.pipeline_view import fill_pipeline_panel
+from coordkit.present.pipeline_view import fill_pipeline_panel, wait_for_pipeline_panels
 from coordkit.present.review_view import headline_html, what_moved_parts
 
 __all__ = ["ALL_CHANNELS", "CheckinExplorer", "checkin"]
@@ -712,6 +712,8 @@ class CheckinExplorer:
                     f"the check-in of {iso_week_label(self.selected_week)} is final: a later one exists "
                     f"({iso_week_label(later)})", hint="pick the latest week to write this week's note")
             decisions = _with_checklist(self.decisions.value, self._checklist())
+            # DuckDB refuses a read-write open while this process still reads the store for the pipeline panel
+            wait_for_pipeline_panels()
             with _STORE_LOCK:
                 note = save_checkin(
                     self.path, team=self.team.value, week=self.selected_week, decisions=decisions,
