@@ -100,9 +100,9 @@ _CSS = """<style>
 .ck-explorer .ck-card-label { font-weight:600; display:flex; justify-content:space-between; gap:8px; }
 .ck-explorer .ck-card-value { font-size:1.5rem; font-weight:700; margin:2px 0; }
 .ck-explorer .ck-card-change { color:var(--muted); font-size:0.85rem; }
-.ck-explorer .ck-card-facts { display:grid; grid-template-columns:1fr auto; gap:1px 10px; margin:6px 0 0; font-size:0.82rem; }
-.ck-explorer .ck-card-facts dt { color:var(--muted); font-weight:normal; white-space:nowrap; float:none; width:auto; margin:0; padding:0; }
-.ck-explorer .ck-card-facts dd { margin:0; padding:0; float:none; width:auto; text-align:right; white-space:nowrap; }
+.ck-explorer .ck-card-facts { display:grid; grid-template-columns:minmax(0,1fr) minmax(0,max-content); gap:1px 10px; margin:6px 0 0; font-size:0.82rem; }
+.ck-explorer .ck-card-facts dt { color:var(--muted); font-weight:normal; min-width:0; white-space:normal; float:none; width:auto; margin:0; padding:0; }
+.ck-explorer .ck-card-facts dd { margin:0; padding:0; float:none; width:auto; min-width:0; text-align:right; white-space:normal; overflow-wrap:anywhere; }
 .ck-explorer .ck-badge { font-size:0.7rem; padding:1px 7px; border-radius:10px; color:#fff; text-transform:uppercase; }
 .ck-explorer .ck-signal { background:var(--signal); } .ck-explorer .ck-noise { background:var(--noise); }
 .ck-explorer .ck-verdicts { font-size:0.86rem; color:var(--muted); }
