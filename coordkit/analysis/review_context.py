@@ -279,6 +279,7 @@ def _touch_counts(ws: Workspace) -> pd.DataFrame:
 
 
 def _linking_summary(ws: Workspace) -> dict:
+    from coordkit.ingest.currency import amounts_kept_apart
     from coordkit.model.campaigns_coverage import campaign_coverage
     from coordkit.model.link import link_touchpoints, linking_report
 
@@ -290,4 +291,6 @@ def _linking_summary(ws: Workspace) -> dict:
         "unlinked": round(report.touchpoints * (1 - report.linked_share)),
         # workspace-wide campaign coverage (shown in the all-teams review's data quality); redacted like every note
         "campaign_notes": [redact_text(line) for line in campaign_coverage(ws).lines()],
+        # amounts in a currency with no ingested rate: left out of every total, so the page must say so
+        "currency_notes": [redact_text(line) for line in amounts_kept_apart(ws)],
     }

@@ -81,6 +81,7 @@ def data_quality(context, team: str, week: dt.date):
             notes.insert(0, f"{linking['share_linked']:.1%} of {linking['touchpoints']:,} touchpoints link to a known output; "
                             f"{linking['unlinked']:,} are unlinked and earn no output credit.")
         notes.extend(linking.get("campaign_notes", []))
+        notes.extend(linking.get("currency_notes", []))
         failed = context.ingest_log[context.ingest_log["status"] != "ok"] if not context.ingest_log.empty else []
         if len(failed):
             notes.append(f"{len(failed)} ingest(s) failed; see `coordkit status` for the reasons.")
