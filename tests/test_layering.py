@@ -24,6 +24,7 @@ LAYERS = {
     "coordkit._version": 0,
     "coordkit.packaged": 0,
     "coordkit.safe_text": 0,
+    "coordkit.csv_cells": 0,
     "coordkit.ingest": 1,
     "coordkit.model": 2,
     "coordkit.analysis": 3,

@@ -11,7 +11,12 @@ attribution, the review and the check-in all read canonical campaigns without
 knowing a map exists. Stored rows keep the label exactly as exported.
 
 The file: ``label,table,column,campaign`` (plus informative columns). An empty
-``campaign`` means "undecided": the label is used as spelled.
+``campaign`` means "undecided": the label is used as spelled. Labels come from
+exports, so the file is written like every CSV coordkit writes: a cell that a
+spreadsheet would run as a formula (``=cmd|...``, ``+``, ``-``, ``@``) gets an
+apostrophe, a cell holding a line break is quoted (a carriage return inside a
+label stays in its cell), and reading reverses exactly that (:mod:`coordkit.csv_cells`), so
+every label round-trips.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from coordkit.contract import TABLES
+from coordkit.csv_cells import csv_row, restore_cell
 from coordkit.errors import ReadError, WorkspaceError
 
 __all__ = [
@@ -109,20 +115,26 @@ def _read_map_file(workspace: str | Path) -> pd.DataFrame:
 
 
 def _parse_map(path: Path) -> pd.DataFrame:
-    text = path.read_text(encoding="utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    header = rows[0].keys() if rows else next(csv.reader(io.StringIO(text)), [])
+    # newline="": a carriage return inside a quoted label is part of the label, not a line end
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        text = handle.read()
+    rows = [[restore_cell(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    header, rows = (rows[0], rows[1:]) if rows else ([], [])
     missing = [c for c in ("label", "campaign") if c not in header]
     if missing:
         raise WorkspaceError(
             f"{path}: missing column {missing[0]!r}; a campaign map needs the columns {', '.join(MAP_COLUMNS)}",
             hint="write it with `coordkit campaigns apply FILE.csv`",
         )
+    width = len(header)
+    rows = [(row + [""] * width)[:width] for row in rows if row]
     frame = pd.DataFrame(rows, columns=list(header) or list(MAP_COLUMNS)).fillna("")
     for column in MAP_COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
-        frame[column] = frame[column].astype(str).str.strip()
+        # a hand-edited cell of blanks means "empty"; anything else is kept exactly as written
+        # (spaces around a label or campaign are ignored where labels are matched: _lookup)
+        frame[column] = frame[column].astype(str).where(frame[column].astype(str).str.strip() != "", "")
     return frame
 
 
@@ -136,7 +148,10 @@ def write_campaign_map(workspace: str | Path, mapping: pd.DataFrame) -> Path:
     frame = mapping[[*MAP_COLUMNS, *extra]].fillna("").astype(str)
     frame = frame.sort_values(["table", "column", "label"], kind="stable")
     partial = path.with_suffix(f".{os.getpid()}.tmp")
-    frame.to_csv(partial, index=False, lineterminator="\n")
+    with partial.open("w", encoding="utf-8", newline="") as handle:
+        # csv_row quotes a bare carriage return (Python's csv does not), so a label with one stays one cell
+        handle.write(csv_row(frame.columns))
+        handle.writelines(csv_row(row) for row in frame.itertuples(index=False))
     os.replace(partial, path)
     _cache.pop(path.resolve(), None)
     return path
@@ -145,6 +160,8 @@ def write_campaign_map(workspace: str | Path, mapping: pd.DataFrame) -> Path:
 def _lookup(mapping: pd.DataFrame, table_name: str, column: str) -> dict[str, str]:
     """label -> campaign for one column: its own decisions first, then a label decided the
     same way everywhere else (a utm value seen first in outputs also names the campaign in GA4)."""
+    # stored labels are matched against the stripped value (_mapped), so compare them stripped too
+    mapping = mapping.assign(label=mapping["label"].str.strip(), campaign=mapping["campaign"].str.strip())
     decided = mapping[mapping["campaign"] != ""]
     if decided.empty:
         return {}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from coordkit.csv_cells import restore_cell
 from coordkit.errors import ReadError
 from coordkit.ingest.campaign_map import MAP_COLUMNS, read_campaign_map, write_campaign_map
 from coordkit.model.campaigns import campaign_cooccurrence, campaign_registry
@@ -21,8 +22,6 @@ from coordkit.model.campaigns_suggest import suggest_campaigns
 from coordkit.model.campaigns_tokens import is_placeholder
 
 __all__ = ["apply_campaign_choices", "campaign_suggestions", "read_campaign_choices"]
-
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _open(workspace, read_only=True):
@@ -52,13 +51,6 @@ def campaign_suggestions(workspace) -> pd.DataFrame:
     decided = mapping[mapping["campaign"] != ""]
     agreed = decided.groupby("label")["campaign"].agg(lambda s: s.iloc[0] if s.nunique() == 1 else "")
     return suggest_campaigns(registry, cooccurrence, agreed.to_dict(), seen=set(mapping["label"]))
-
-
-def _restore(value: str) -> str:
-    # a spreadsheet-safe export wrote "'-x" for "-x": read the label back as exported
-    if value.startswith("'") and value[1:].startswith(_TRIGGERS):
-        return value[1:]
-    return value
 
 
 def read_campaign_choices(path: str | Path) -> pd.DataFrame:
@@ -96,7 +88,7 @@ def apply_campaign_choices(workspace, choices: pd.DataFrame, source: str = "") -
     frame = frame[list(MAP_COLUMNS) + [c for c in ("source", "rows", "confidence", "reason") if c in frame.columns]]
     frame = frame.fillna("").astype(str)
     for column in ("label", "campaign"):
-        frame[column] = frame[column].map(_restore).str.strip()
+        frame[column] = frame[column].map(restore_cell).str.strip()
     warnings = []
     where = f"{source}: " if source else ""
     empty_labels = frame.index[frame["label"] == ""]

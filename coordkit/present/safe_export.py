@@ -22,38 +22,15 @@ import csv
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# the cell rule itself lives in the base layer, so the ingest layer writes its campaign map with it too
+from coordkit.csv_cells import neutralise_cell, safe_cell
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 # no pandas at import time: the pandas-free `coordkit explain` and `attribute` use this module
 
 __all__ = ["neutralise_cell", "neutralise_formulas", "safe_cell", "write_safe_csv", "write_safe_rows"]
-
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe; leave numbers alone."""
-    if isinstance(value, str) and value.startswith(_TRIGGERS):
-        try:
-            float(value)
-            return value  # a plain negative number written as text
-        except ValueError:
-            return "'" + value
-    return value
-
-
-def safe_cell(value):
-    """A cell as coordkit writes it: formula prefixes neutralised, carriage returns made quotable.
-
-    >>> safe_cell("spring\\r=cmd|' /C calc'!A0"), safe_cell("=1+1"), safe_cell(-3)
-    ("spring\\n=cmd|' /C calc'!A0", "'=1+1", -3)
-    """
-    if isinstance(value, str):
-        if "\r" in value:
-            value = value.replace("\r\n", "\n").replace("\r", "\n")
-        return neutralise_cell(value)
-    return value
 
 
 def neutralise_formulas(frame: "pd.DataFrame") -> "pd.DataFrame":
