@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from coordkit.analysis.attributed_intervals import volume_note, with_intervals
 from coordkit.analysis.judgement import judge_against_target, position_sentence
 from coordkit.analysis.metrics import (
     METRIC_LABELS,
@@ -73,7 +74,10 @@ MODEL_LENSES = {
     "linear": "linear: credit split evenly over the outputs that touched it",
     "time_decay": "time decay: more credit to recent touches (half-life 7 days)",
     "position": "position-based: 40 % to the first touch, 40 % to the last, 20 % spread over the rest",
+    "u_shaped": "U-shaped: 40 % to the first touch, 40 % to the lead-creation touch, 20 % over the rest",
     "w_shaped": "W-shaped: 30 % each to first touch, lead creation and opportunity creation, 10 % over the rest",
+    "full_path": "full path: 22.5 % each to first touch, lead creation, opportunity creation and closed won, 10 % over the rest",
+    "custom": "custom: stage weights from coordkit.yaml (attribution_custom)",
     "markov": "Markov removal effect: credit by how many conversions would be lost without each channel",
     "shapley": "Shapley value: credit by each channel's average marginal contribution",
 }
@@ -117,6 +121,8 @@ class WeeklyReview:
     #: the all-teams review only: one row per team (pipeline created against target, signal, report file)
     team_table: pd.DataFrame | None = None
     extra_sections: dict = field(default_factory=dict)
+    #: warnings about the attributed tables (a data-driven model on few opportunities)
+    attribution_notes: list[str] = field(default_factory=list)
 
     @property
     def week_label(self) -> str:
@@ -175,6 +181,7 @@ class WeeklyReview:
             "activity_without_outcome": self.activity_without_outcome["campaign"].tolist(),
             "attributed_by_channel": self.attributed_by_channel.to_dict("records"),
             "data_quality_notes": self.quality_notes,
+            "attribution_notes": self.attribution_notes,
         }
         return json.dumps(_strict(payload), indent=2, allow_nan=False, ensure_ascii=False)
 
@@ -293,6 +300,8 @@ def compute_weekly_review(
         what_moved_also=also,
         data_range=(context.first_week, context.latest_week),
         late_this_week=int((facts["week"] == week).where(facts["late"], False).sum()) if "late" in facts else 0,
+        attribution_notes=[n for n in [volume_note(model, float(by_channel.loc[by_channel["channel"] != NOT_CREDITED,
+                                                                              "opportunities_13w"].sum()))] if n],
     )
     from coordkit.analysis.spend import compute_spend
 
@@ -481,7 +490,8 @@ def attributed_table(credit: pd.DataFrame, outputs: pd.DataFrame, week: dt.date,
     for name in ("opportunities", "pipeline", "opportunities_13w", "pipeline_13w"):
         total = frame[name].sum()
         frame[f"{name}_share"] = frame[name] / total if total > 0 else np.nan
-    return frame
+    return with_intervals(frame, in_window, column, None if opportunities is None else
+                          opportunities[opportunities["week"].isin(window)], NOT_CREDITED)
 
 
 def _activity_without_outcome(outputs, credit, touch_counts, week) -> pd.DataFrame:

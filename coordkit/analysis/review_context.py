@@ -104,8 +104,9 @@ class ReviewContext:
         from coordkit.model.campaigns_attribution import attribute_workspace
 
         def run(ws) -> pd.DataFrame:
+            custom = {"custom_weights": ws.config.attribution_custom} if model == "custom" else {}
             return attribute_workspace(ws, model, lookback_days=ws.config.lookback_days,
-                                       week_of=lambda s: week_of(s, ws.config))
+                                       week_of=lambda s: week_of(s, ws.config), **custom)
 
         if self._workspace is not None:
             return run(self._workspace)

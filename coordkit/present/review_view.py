@@ -172,9 +172,13 @@ def show_outputs(review: WeeklyReview) -> HTML:
 ATTRIBUTED_COLUMNS = [
     ("opportunities", "Opps (this wk)", "number"), ("pipeline", "Pipeline (this wk)", "money"),
     ("opportunities_13w", "Opps (13 wk)", "number"), ("pipeline_13w", "Pipeline (13 wk)", "money"),
-    ("pipeline_13w_share", "Share (13 wk)", "percent"), ("cost_13w", "Cost (13 wk)", "money"),
+    ("pipeline_13w_share_text", "Share (13 wk), 90 % range", "interval"), ("cost_13w", "Cost (13 wk)", "money"),
     ("cost_per_opportunity", "Cost / opp", "money"), ("pipeline_per_output", "Pipeline / output", "money"),
 ]
+INTERVAL_NOTE = (
+    "Each 13-week share comes with a 90 % range, found by redrawing the 13 weeks' opportunities at random: "
+    "a share shown as 41 % (33–49 %) could as well be 35 %, so two rows whose ranges overlap may not really differ."
+)
 FRACTIONAL_NOTE = (
     "An opportunity touched by several outputs is split between them, so a channel or campaign can hold a "
     "fraction such as 2.5 opportunities; each opportunity counts once in total."
@@ -221,6 +225,12 @@ def lens_html(review: WeeklyReview) -> str:
             "opportunities no output touched, so the shares add up to the whole.</p>")
 
 
+def interval_html(review: WeeklyReview) -> str:
+    """What the share's range means, and the warning when a data-driven model rests on few opportunities."""
+    notes = "".join(f'<p class="ck-warning" role="note">{escape(note)}</p>' for note in review.attribution_notes)
+    return f'<p class="ck-lens">{escape(INTERVAL_NOTE)}</p>{notes}'
+
+
 def show_outputs_to_outcomes(review: WeeklyReview) -> HTML:
     """Section 3: credited pipeline by channel and campaign under one named lens, efficiency, activity without outcome."""
     currency = review.currency
@@ -243,7 +253,7 @@ def show_outputs_to_outcomes(review: WeeklyReview) -> HTML:
         currency, caption="Spend or activity without outcome: much output or money, no credited outcome in 13 weeks",
         empty="No campaign with much output or spend went without an outcome.",
     )
-    return HTML(section_html("3. Outputs → outcomes", lens_html(review), chart, by_channel, by_campaign, idle,
+    return HTML(section_html("3. Outputs → outcomes", lens_html(review), interval_html(review), chart, by_channel, by_campaign, idle,
                              section_id="attribution"))
 
 

@@ -114,6 +114,7 @@ _CSS = """<style>
 .ck-explorer .ck-narrative { background:#f4f6f9; border-left:4px solid var(--accent); padding:4px 12px; }
 .ck-explorer .ck-chart svg { max-width:100%; height:auto; }
 .ck-explorer .ck-empty, .ck-explorer .ck-more { color:var(--muted); font-style:italic; }
+.ck-explorer .ck-warning { border-left:3px solid #b45309; padding:2px 10px; margin:6px 0; }
 .ck-explorer .ck-error { color:var(--signal); font-weight:600; }
 .ck-explorer .ck-ok { color:#2e7d32; font-weight:600; }
 .ck-explorer .ck-note-card { border-left:3px solid var(--line); padding:2px 10px; margin:6px 0; }
@@ -123,12 +124,13 @@ _CSS = """<style>
 _FLOW_COLUMNS = [
     ("channel", "Channel", "text"), ("outputs", "Outputs", "int"), ("last_week", "Outputs last wk", "int"),
     ("cost", "Cost", "money"), ("opportunities", "Opps (this wk)", "number"), ("pipeline", "Pipeline (this wk)", "money"),
-    ("pipeline_13w", "Pipeline (13 wk)", "money"), ("cost_per_opportunity", "Cost / opp (13 wk)", "money"),
+    ("pipeline_13w", "Pipeline (13 wk)", "money"), ("pipeline_13w_share_text", "Share (13 wk), 90 % range", "interval"),
+    ("cost_per_opportunity", "Cost / opp (13 wk)", "money"),
 ]
 _CAMPAIGN_COLUMNS = [
     ("campaign", "Campaign", "text"), ("opportunities", "Opps (this wk)", "number"), ("pipeline", "Pipeline (this wk)", "money"),
     ("opportunities_13w", "Opps (13 wk)", "number"), ("pipeline_13w", "Pipeline (13 wk)", "money"),
-    ("outputs_13w", "Outputs (13 wk)", "int"), ("cost_13w", "Cost (13 wk)", "money"),
+    ("pipeline_13w_share_text", "Share (13 wk), 90 % range", "interval"), ("outputs_13w", "Outputs (13 wk)", "int"), ("cost_13w", "Cost (13 wk)", "money"),
     ("cost_per_opportunity", "Cost / opp", "money"),
 ]
 _DRILL_COLUMNS = [
@@ -603,7 +605,8 @@ class CheckinExplorer:
 
     def _flow_html(self, review: WeeklyReview, channel: str) -> str:
         shipped = review.outputs_by_channel[["channel", "outputs", "last_week", "cost"]]
-        earned = review.attributed_by_channel[["channel", "opportunities", "pipeline", "pipeline_13w", "cost_per_opportunity"]]
+        earned = review.attributed_by_channel[["channel", "opportunities", "pipeline", "pipeline_13w", "pipeline_13w_share_text",
+                                               "cost_per_opportunity"]]
         flow = shipped.merge(earned, on="channel", how="outer")
         for column in ("outputs", "last_week", "cost", "opportunities", "pipeline", "pipeline_13w"):
             flow[column] = flow[column].fillna(0)
@@ -615,6 +618,7 @@ class CheckinExplorer:
                 f"{float(flow['opportunities'].sum()):,.1f} opportunities and "
                 f"{escape(format_amount(float(flow['pipeline'].sum()), self.currency))} of pipeline credited to outputs "
                 f"this week under the {escape(MODEL_LABELS.get(review.model, review.model))} model.</p>")
+        lead += "".join(f'<p class="ck-warning" role="note">{escape(note)}</p>' for note in review.attribution_notes)
         return lead + table_html(flow, _FLOW_COLUMNS, self.currency, caption="Per channel: what was shipped, what it earned",
                                  empty="Nothing shipped or credited for this choice.")
 

@@ -41,7 +41,11 @@ def credit_intervals(
     ``roas``, ``roas_low``, ``roas_high`` are added (empty where cost is 0 or
     missing). Returns one row per group: the ``by`` columns, ``outcomes``
     (credited outcomes: the sum of credit), ``outcomes_low/high``,
-    ``amount``, ``amount_low/high``.
+    ``amount``, ``amount_low/high``, and each group's share of all groups'
+    credit and amount with its interval (``outcomes_share``,
+    ``outcomes_share_low/high``, ``amount_share``, ``amount_share_low/high``;
+    the share is recomputed in every replicate, so its bounds are not the
+    count's bounds over the total; empty when the total is 0).
 
     >>> # credit_intervals(attribute_outcomes(tp, oc, out, "w_shaped"), by=["channel", "campaign"])
     """
@@ -73,6 +77,9 @@ def credit_intervals(
     result["outcomes_low"], result["outcomes_high"] = percentile_interval(reps_credit, level)
     result["amount"] = amount_matrix.sum(axis=0)
     result["amount_low"], result["amount_high"] = percentile_interval(reps_amount, level)
+    for name, point, reps in (("outcomes", result["outcomes"].to_numpy(), reps_credit),
+                              ("amount", result["amount"].to_numpy(), reps_amount)):
+        result[f"{name}_share"], result[f"{name}_share_low"], result[f"{name}_share_high"] = _share_interval(point, reps, level)
     if cost is not None:
         if "cost" not in cost.columns or any(c not in cost.columns for c in by):
             raise ParameterError(f"credit_intervals: cost needs columns {by + ['cost']}; it has {list(cost.columns)}")
@@ -82,3 +89,16 @@ def credit_intervals(
         for name in ("", "_low", "_high"):
             result[f"roas{name}"] = (result[f"amount{name}"] / result["cost"]).where(positive)
     return result
+
+
+def _share_interval(point: np.ndarray, replicates: np.ndarray, level: float) -> tuple:
+    """Share of the total and its percentile interval, the share taken within each replicate."""
+    total = point.sum()
+    share = point / total if total > 0 else np.full(point.shape, np.nan)
+    totals = replicates.sum(axis=1, keepdims=True)
+    usable = totals[:, 0] > 0
+    if not usable.any():
+        empty = np.full(point.shape, np.nan)
+        return share, empty, empty.copy()
+    low, high = percentile_interval(replicates[usable] / totals[usable], level)
+    return share, low, high

@@ -1,0 +1,124 @@
+"""How sure the review's attributed tables are: bootstrap intervals on each row's 13-week credit.
+
+:func:`attributed_intervals` is called by
+:func:`coordkit.analysis.review.attributed_table`, the one function behind the
+review's and the check-in's channel and campaign tables, so both show the same
+interval. It resamples the *opportunities* of the 13-week window with
+replacement (:func:`coordkit.model.attribution.workspace_intervals.credit_intervals`);
+each opportunity keeps its split over outputs, and the part of it no output
+touched goes to the :data:`NOT_CREDITED` row, so the shares of every
+replicate add up to the whole as the table's do.
+
+Resamples: :data:`REVIEW_RESAMPLES` (400). The bounds are percentiles of the
+replicates; with 400 of them the Monte Carlo error of a 5th/95th percentile
+of a share is about a tenth of the interval's half width (docs/attribution.md,
+*Intervals in the review*), well under the whole percent the table shows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from coordkit.model.attribution.intervals import DATA_DRIVEN_MODELS, MIN_DATA_DRIVEN_CONVERSIONS
+from coordkit.model.attribution.workspace_intervals import credit_intervals
+from coordkit.numbers import MISSING, format_percent
+
+__all__ = ["INTERVAL_LEVEL", "REVIEW_RESAMPLES", "attributed_intervals", "interval_rows", "share_text",
+           "volume_note", "with_intervals"]
+
+INTERVAL_LEVEL = 0.9
+REVIEW_RESAMPLES = 400
+#: the outcome columns of credit_intervals -> the table's 13-week columns
+_NAMES = {"outcomes": "opportunities_13w", "amount": "pipeline_13w"}
+
+
+def interval_rows(credit: pd.DataFrame, column: str, opportunities: pd.DataFrame | None,
+                  not_credited: str) -> pd.DataFrame:
+    """The rows the bootstrap draws from: the window's credit plus, per opportunity, the part no output holds.
+
+    ``credit`` and ``opportunities`` are already cut to the window. Returns
+    ``outcome_id``, ``column``, ``credit``, ``amount``.
+    """
+    # credit without a label is not in the table's rows (groupby drops it), so it counts as not credited
+    rows = credit.loc[credit[column].notna(), ["outcome_id", column, "credit", "amount"]].copy()
+    rows["amount"] = rows["amount"].astype("float64").fillna(0.0)
+    if opportunities is None or opportunities.empty:
+        return rows
+    held = rows.groupby("outcome_id")[["credit", "amount"]].sum()
+    whole = opportunities[["outcome_id", "amount"]].copy()
+    whole["amount"] = whole["amount"].astype("float64").fillna(0.0)
+    whole = whole.groupby("outcome_id", as_index=False).agg(amount=("amount", "first"))
+    whole = whole.join(held.rename(columns={"credit": "held", "amount": "held_amount"}), on="outcome_id")
+    rest = pd.DataFrame({
+        "outcome_id": whole["outcome_id"],
+        column: not_credited,
+        "credit": (1.0 - whole["held"].fillna(0.0)).clip(lower=0.0),
+        "amount": (whole["amount"] - whole["held_amount"].fillna(0.0)).clip(lower=0.0),
+    })
+    rest = rest[(rest["credit"] > 1e-12) | (rest["amount"] > 1e-9)]
+    return pd.concat([rows, rest], ignore_index=True) if not rest.empty else rows
+
+
+def attributed_intervals(credit: pd.DataFrame, column: str, opportunities: pd.DataFrame | None, not_credited: str,
+                         *, level: float = INTERVAL_LEVEL, resamples: int = REVIEW_RESAMPLES, seed: int = 0) -> pd.DataFrame:
+    """Per ``column`` value: the 13-week opportunities, pipeline and their shares with ``level`` intervals.
+
+    Columns: ``column``, ``opportunities_13w_low/high``, ``pipeline_13w_low/high``,
+    ``opportunities_13w_share_low/high``, ``pipeline_13w_share_low/high`` and
+    ``pipeline_13w_share_text`` ("41 % (33–49 %)").
+    """
+    rows = interval_rows(credit, column, opportunities, not_credited)
+    bounds = [f"{name}_{end}" for name in ("outcomes", "amount", "outcomes_share", "amount_share") for end in ("low", "high")]
+    if rows.empty:
+        return pd.DataFrame(columns=[column, *[_renamed(b) for b in bounds], "pipeline_13w_share_text"])
+    found = credit_intervals(rows, column, level=level, resamples=resamples, seed=seed)
+    result = found[[column, *bounds]].rename(columns={b: _renamed(b) for b in bounds})
+    result["pipeline_13w_share_text"] = [
+        share_text(s, lo, hi) for s, lo, hi in zip(found["amount_share"], found["amount_share_low"], found["amount_share_high"])
+    ]
+    return result
+
+
+def with_intervals(table: pd.DataFrame, credit: pd.DataFrame, column: str, opportunities: pd.DataFrame | None,
+                   not_credited: str, **options) -> pd.DataFrame:
+    """``table`` (one row per ``column`` value) with the interval columns of :func:`attributed_intervals` added.
+
+    A row the bootstrap never saw (cost, no credit) holds 0 in every replicate.
+    """
+    found = attributed_intervals(credit, column, opportunities, not_credited, **options)
+    result = table.merge(found, on=column, how="left")
+    unseen = result["pipeline_13w_share_text"].isna()
+    if unseen.any():
+        bounds = [c for c in found.columns if c.endswith(("_low", "_high"))]
+        result.loc[unseen, bounds] = 0.0
+        result.loc[unseen, "pipeline_13w_share_text"] = [
+            share_text(s, 0.0, 0.0) for s in result.loc[unseen, "pipeline_13w_share"]]
+    return result
+
+
+def _renamed(name: str) -> str:
+    for old, new in _NAMES.items():
+        if name.startswith(old):
+            return new + name[len(old):]
+    return name
+
+
+def share_text(share, low, high) -> str:
+    """A share and its interval in plain words: ``41 % (33–49 %)``."""
+    values = [share, low, high]
+    if any(v is None or not np.isfinite(float(v)) for v in values):
+        return format_percent(share) if share is not None else MISSING
+    if low == high == share:  # nothing to draw (e.g. a row with cost and no credit): no range to show
+        return format_percent(share)
+    point, lower, upper = (format_percent(v).removesuffix(" %") for v in values)
+    return f"{point} % ({lower}–{upper} %)"
+
+
+def volume_note(model: str, opportunities: float) -> str | None:
+    """A warning when a data-driven model's tables rest on fewer opportunities than the documented threshold."""
+    if model not in DATA_DRIVEN_MODELS or opportunities >= MIN_DATA_DRIVEN_CONVERSIONS:
+        return None
+    return (f"The {model} model is data-driven and these tables rest on only {opportunities:,.0f} opportunities in "
+            f"the 13 weeks (fewer than {MIN_DATA_DRIVEN_CONVERSIONS}, Google's minimum for data-driven attribution): "
+            "its split can swing a lot with a few journeys. Read the ranges, or choose a rule-based model.")
