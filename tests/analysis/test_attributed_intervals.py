@@ -122,3 +122,26 @@ def test_share_intervals_of_two_groups_mirror_each_other():
     assert found.loc["a", ["outcomes_share", "outcomes_share_low", "outcomes_share_high"]].tolist() == pytest.approx([0.3] * 3)
     single = credit_intervals(rows.assign(channel="a"), "channel", resamples=50).iloc[0]
     assert single[["amount_share", "amount_share_low", "amount_share_high"]].tolist() == pytest.approx([1.0] * 3)
+
+
+@pytest.mark.slow
+def test_the_reviews_custom_model_reads_its_weights_from_coordkit_yaml(demo_workspace, tmp_path):
+    """W-shaped's weights written as a custom model give W-shaped's credit; without weights a clear error."""
+    import shutil
+
+    from coordkit.errors import ParameterError
+
+    copy = tmp_path / "ws"
+    shutil.copytree(demo_workspace, copy, ignore=shutil.ignore_patterns("cache", "*.lock"))
+    with pytest.raises(ParameterError, match="attribution_custom"):
+        review_context(copy, use_cache=False).credit("custom")
+    (copy / "coordkit.yaml").write_text(
+        "attribution_custom: {first_touch: 0.3, lead_creation: 0.3, opportunity_creation: 0.3, other: 0.1}\n", encoding="utf-8")
+    context = review_context(copy, use_cache=False)
+    key = ["outcome_id", "output_id", "channel", "campaign"]
+    custom = context.credit("custom").sort_values(key, kind="stable").reset_index(drop=True)
+    shaped = context.credit("w_shaped").sort_values(key, kind="stable").reset_index(drop=True)
+    assert len(custom) > 100
+    pd.testing.assert_frame_equal(custom[[*key, "credit", "amount"]], shaped[[*key, "credit", "amount"]], rtol=1e-9)
+    review = compute_weekly_review(context, week=WEEK, team="emea", model="custom")
+    assert review.attributed_by_channel["pipeline_13w_share_text"].str.contains("%").all()
