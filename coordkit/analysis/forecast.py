@@ -12,12 +12,14 @@ Method (``docs/pipeline.md``), for the rest of the calendar quarter after ``as_o
   measured on the workspace's own history); one created ``d`` days before
   the quarter ends is won in time with the historical share of deals won
   within ``d`` days of creation; amounts are drawn from recent deals.
-* **Interval**: Monte Carlo (``simulations`` draws). Each draw also redraws the
+* **Simulation**: Monte Carlo (``simulations`` draws). Each draw also redraws the
   rates themselves (win probabilities from their Beta posterior, the weekly
   arrival rate from its sampling distribution) and arrivals are negative
-  binomial with the measured week-to-week variance, so the interval carries the
-  uncertainty of the rates, not only the luck of the draw. The interval's coverage is measured
-  by :func:`backtest_forecast`, not assumed.
+  binomial with the measured week-to-week variance. Its mean is the forecast.
+* **Interval**: from the forecast's own past errors at the same horizon
+  (split-conformal, :mod:`coordkit.analysis.forecast_calibration`); the
+  simulation's quantiles only while there are too few past origins. Coverage
+  is measured by :func:`backtest_forecast` and in simulated worlds, not assumed.
 * **Gap**: each extra opportunity a week is worth its expected won amount
   within the quarter (or its amount, for pipeline created); the gap to target
   divided by that and by the weeks left gives the extra opportunities a week.
@@ -28,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from coordkit.analysis.forecast_calibration import conformal_radius, remaining_forecasts
 from coordkit.analysis.narrative import format_amount
 from coordkit.analysis.pipeline_data import PipelineData, data_as_of, days_between
 
@@ -73,7 +76,9 @@ def _win_probabilities(data: PipelineData, horizon_days: float, history_weeks: i
     if not snaps:
         return pd.DataFrame({"open": [], "won": []})
     times = np.array([s.tz_convert(None).to_datetime64() for s in snaps])
-    ids, steps = _steps_at(data.history, times)
+    # opportunities only: a lead lifecycle's steps are another pipeline's
+    opp_ids = data.outcomes.loc[data.outcomes["kind"] == "opportunity", "outcome_id"]
+    ids, steps = _steps_at(data.history[data.history["outcome_id"].isin(opp_ids)], times)
     info = data.outcomes.set_index("outcome_id").reindex(ids)
     created, closed = _naive(info["created_at"]), _naive(info["closed_at"])
     won = info["won"].fillna(False).astype(bool).to_numpy()
@@ -154,12 +159,18 @@ def forecast_quarter(
     history_weeks: int = 52,
     seed: int = 20261116,
     target_team: str = "all",
+    calibrate: bool = True,
 ) -> pd.DataFrame:
     """Expected won revenue and pipeline created for the quarter holding ``as_of``, with an interval.
 
     One row per metric (``won_revenue``, ``pipeline_created``): quarter, so_far,
     expected, lower, upper, level, target, share_of_target, gap,
-    extra_opportunities_per_week, weeks_left.
+    extra_opportunities_per_week, weeks_left, interval_method, calibration_origins.
+
+    With ``calibrate`` (default) the interval and the point forecast of what is
+    still to come are taken from the forecast's own past errors at the same
+    horizon (:mod:`coordkit.analysis.forecast_calibration`); without enough past
+    origins, or with ``calibrate=False``, from the simulation alone.
     """
     rng = np.random.default_rng(seed)
     as_of = data.as_of
@@ -200,6 +211,7 @@ def forecast_quarter(
     grid = np.linspace(0, left_days, 50)
     win_value = float(np.mean(np.searchsorted(np.sort(cycle), grid, side="right")) / max(created_n, 1)) * mean_new_amount
     weeks_left = left_days / 7
+    calibration = _calibration(data, left_days, level, rate_weeks, history_weeks) if calibrate and left_days > 0 else {}
     out = []
     for metric, so_far, draws, per_opp in (
         ("won_revenue", won_so_far, won_so_far + from_open + from_new, win_value),
@@ -207,6 +219,14 @@ def forecast_quarter(
     ):
         target = _quarter_target(data.targets, metric, target_team, q_start, q_end)
         expected = float(np.mean(draws))
+        lower, upper = float(np.quantile(draws, lo_q)), float(np.quantile(draws, hi_q))
+        method, origins = "simulation", 0
+        if metric in calibration:
+            point, radius, origins, one_deal = calibration[metric]
+            if radius is not None:
+                lower = so_far + max((point + one_deal) * np.exp(-radius) - one_deal, 0.0)
+                upper = so_far + (point + one_deal) * np.exp(radius) - one_deal
+                method = "calibrated"
         gap = max(target - expected, 0.0) if pd.notna(target) else np.nan
         extra = gap / (weeks_left * per_opp) if pd.notna(gap) and weeks_left > 0 and per_opp > 0 else np.nan
         out.append(
@@ -216,17 +236,38 @@ def forecast_quarter(
                 "as_of": as_of.strftime("%Y-%m-%d"),
                 "so_far": so_far,
                 "expected": expected,
-                "lower": float(np.quantile(draws, lo_q)),
-                "upper": float(np.quantile(draws, hi_q)),
+                "lower": lower,
+                "upper": upper,
                 "level": level,
                 "target": target,
                 "share_of_target": expected / target if pd.notna(target) and target else np.nan,
                 "gap": gap,
                 "extra_opportunities_per_week": extra,
                 "weeks_left": weeks_left,
+                "interval_method": method,
+                "calibration_origins": origins,
             }
         )
     return pd.DataFrame(out)
+
+
+def _calibration(data: PipelineData, left_days: float, level: float, rate_weeks: int, history_weeks: int) -> dict:
+    """Per metric: (point forecast of the rest, radius (log error) or None, past origins used, one deal's amount)."""
+    past = remaining_forecasts(data, left_days, rate_weeks=rate_weeks, history_weeks=history_weeks)
+    latest = past["origin"].max()
+    now = past[past["origin"] == latest].set_index("metric")["forecast"]
+    known = past[past["realised"].notna() & (past["forecast"] > 0) & (past["origin"] < latest)]
+    amounts = pd.to_numeric(data.outcomes.loc[data.outcomes["kind"] == "opportunity", "amount"], errors="coerce")
+    one_deal = float(amounts.median()) if amounts.notna().any() else 0.0
+    out = {}
+    for metric, rows in known.groupby("metric"):
+        if metric not in now.index:
+            continue
+        # log error of what was still to come, one typical deal added to both sides so that a short
+        # horizon with nothing realised (or forecast) stays finite
+        scores = np.abs(np.log((rows["realised"] + one_deal) / (rows["forecast"] + one_deal))).to_numpy()
+        out[metric] = (float(now[metric]), conformal_radius(scores, level), len(scores), one_deal)
+    return out
 
 
 def _quarter_target(targets: pd.DataFrame, metric: str, team: str, start, end) -> float:
@@ -293,6 +334,7 @@ def backtest_forecast(data: PipelineData, first_week: int = 26, every_weeks: int
                     "error": row.expected - truth,
                     "abs_pct_error": abs(row.expected - truth) / truth if truth else np.nan,
                     "covered": row.lower <= truth <= row.upper,
+                    "interval_method": row.interval_method,
                 }
             )
         at = at + pd.Timedelta(weeks=every_weeks)
