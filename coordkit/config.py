@@ -15,12 +15,21 @@ import yaml
 
 from coordkit.errors import ParameterError, WorkspaceError, allowed_values_message
 
-__all__ = ["CHANNEL_POLICIES", "CONFIG_FILE", "WEEK_STARTS", "WorkspaceConfig", "load_config"]
+__all__ = ["CHANNEL_POLICIES", "CONFIG_FILE", "REJECTED_ROWS_DEFAULTS", "WEEK_STARTS", "WorkspaceConfig", "load_config"]
 
 CONFIG_FILE = "coordkit.yaml"
 WEEK_STARTS = ("monday", "sunday")
 CHANNEL_POLICIES = ("other", "reject", "keep")
 NAIVE_TIMESTAMP_POLICIES = ("local", "reject")
+#: retention of rejected rows (``rejected_rows:`` in coordkit.yaml; coordkit.ingest.retention applies it).
+#: 90 days: rejected rows exist to fix exports and to explain a review's missing rows; the weekly
+#: reviews of a quarter (13 weeks) and its quarterly business review fall inside it, and after that
+#: the export file itself is the record (GDPR Art. 5(1)(e): keep personal data no longer than needed).
+#: keep_values: true keeps the rejected value and the raw row (what you need to fix the export);
+#: false keeps only where and why (file, row, column, reason with values blanked, the row's team).
+REJECTED_ROWS_DEFAULTS = {"keep_days": 90, "keep_values": True}
+#: longest retention accepted (100 years: "forever" without an unbounded number)
+MAX_KEEP_DAYS = 36500
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,8 @@ class WorkspaceConfig:
     hash_contact_ids: bool = False
     #: the workspace's secret for those hashes, read by load_config (never written in coordkit.yaml)
     contact_id_secret: str | None = field(default=None, repr=False)
+    #: retention of rejected rows: {keep_days: 90, keep_values: true} (see REJECTED_ROWS_DEFAULTS)
+    rejected_rows: dict = field(default_factory=dict)
     #: where the canonical tables live: empty for the embedded DuckDB store, else an Ibis
     #: backend URL (postgres://..., bigquery://project/dataset, duckdb:///file) or "pyspark"
     backend: str | None = None
@@ -95,6 +106,7 @@ class WorkspaceConfig:
             raise ParameterError(f"max_bad_share must be between 0 and 1; got {self.max_bad_share!r}")
         if int(self.lookback_days) < 1:
             raise ParameterError(f"lookback_days must be at least 1; got {self.lookback_days!r}")
+        object.__setattr__(self, "rejected_rows", _rejected_rows_policy(self.rejected_rows))
 
     @property
     def reporting_currency(self) -> str:
@@ -104,6 +116,49 @@ class WorkspaceConfig:
     def replace(self, **changes) -> WorkspaceConfig:
         """Return a copy with some settings changed."""
         return dataclasses.replace(self, **changes)
+
+
+def _rejected_rows_policy(value) -> dict:
+    """The ``rejected_rows`` setting with its defaults filled in; a bad key or value names what is allowed."""
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise ParameterError(
+            f"rejected_rows must be a mapping with keep_days and/or keep_values; got {value!r}",
+            hint="write it as two indented lines: `rejected_rows:` then `  keep_days: 90` and `  keep_values: true`",
+        )
+    unknown = sorted(str(k) for k in value if k not in REJECTED_ROWS_DEFAULTS)
+    if unknown:
+        raise ParameterError(allowed_values_message("rejected_rows setting", unknown[0], list(REJECTED_ROWS_DEFAULTS)))
+    policy = {**REJECTED_ROWS_DEFAULTS, **value}
+    days = policy["keep_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_KEEP_DAYS:
+        raise ParameterError(
+            f"rejected_rows.keep_days must be a whole number of days from 0 to {MAX_KEEP_DAYS} "
+            f"(0 keeps none; default {REJECTED_ROWS_DEFAULTS['keep_days']}); got {days!r}",
+            hint="e.g. keep_days: 90",
+        )
+    if not isinstance(policy["keep_values"], bool):
+        raise ParameterError(allowed_values_message("rejected_rows.keep_values", policy["keep_values"], [True, False])
+                             .replace("True", "true").replace("False", "false"))
+    return policy
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line (1-based) where ``key`` of ``key.sub`` is written in the YAML text, for located errors."""
+    try:
+        node = yaml.compose(text)  # nodes only: no object is constructed
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in key.split("."):
+        if not isinstance(node, yaml.MappingNode):
+            break
+        match = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
+        if match is None:
+            break
+        line, node = match[0].start_mark.line + 1, match[1]
+    return line
 
 
 def load_config(workspace: str | Path) -> WorkspaceConfig:
@@ -130,7 +185,14 @@ def load_config(workspace: str | Path) -> WorkspaceConfig:
         raise WorkspaceError(
             f"{path}: unknown setting {unknown[0]!r}; allowed settings are {', '.join(sorted(known_shown))}"
         )
-    config = WorkspaceConfig(**data)
+    try:
+        config = WorkspaceConfig(**data)
+    except ParameterError as exc:
+        # name the file and line: the setting was written there, not passed on a command line
+        setting = exc.message.split(" ", 1)[0]
+        line = _line_of(path.read_text(encoding="utf-8"), setting) if "." in setting or setting in data else None
+        where = f"{path}, line {line}" if line else str(path)
+        raise ParameterError(f"{where}: {exc.message}", hint=exc.hint or "fix the setting or remove it to use the default") from None
     if config.hash_contact_ids:
         from coordkit.privacy import workspace_secret  # only when hashing is on
 

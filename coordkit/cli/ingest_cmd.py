@@ -195,6 +195,7 @@ def run_status(args) -> int:
         log = ws.ingest_log()
         rejected = ws.rejected_rows()
         kept_apart = amounts_kept_apart(ws)
+        kept = _rejected_rows_kept(ws)
     print(f"workspace {Path(args.workspace).resolve()}")
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(status.to_string(index=False))
@@ -213,7 +214,18 @@ def run_status(args) -> int:
             print(f"  rejected: {reason}")
     elif not rejected.empty:
         print(f"{len(rejected)} rejected rows in the latest ingest of each file (--rejected lists them)")
+    if kept:
+        print(kept)
     return 0
+
+
+def _rejected_rows_kept(ws) -> str:
+    """How many rejected rows the store keeps and under which retention (embedded store only)."""
+    from coordkit.ingest.retention import retention_summary
+
+    if ws.backend is not None or "rejected_rows" not in ws.con.list_tables():
+        return ""
+    return retention_summary(ws.duckdb, ws.config.rejected_rows)
 
 
 def run_presets(args) -> int:

@@ -34,7 +34,7 @@ from pathlib import Path
 from coordkit.errors import ParameterError
 from coordkit.ingest.workspace import STORE_DIR, STORE_FILE, open_workspace
 
-__all__ = ["ErasureReport", "forget"]
+__all__ = ["ErasureReport", "forget", "rewrite_store"]
 
 _ERASURES_DDL = """
 CREATE TABLE IF NOT EXISTS erasures (
@@ -150,11 +150,11 @@ def forget(workspace, contact_ids=(), emails=()) -> ErasureReport:
     finally:
         ws.close()
     shutil.rmtree(folder / STORE_DIR / "cache", ignore_errors=True)
-    _rewrite_store(folder)
+    rewrite_store(folder)
     return report
 
 
-def _rewrite_store(folder: Path) -> None:
+def rewrite_store(folder: Path) -> None:
     """Copy the store into a fresh file and swap it in: deleted values leave no trace in free blocks."""
     import duckdb
     from filelock import FileLock

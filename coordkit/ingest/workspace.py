@@ -27,6 +27,7 @@ from coordkit.config import WorkspaceConfig, load_config
 from coordkit.contract import TABLES, Table, table_spec
 from coordkit.errors import CoordkitError, WorkspaceError, WorkspaceLockedError
 from coordkit.ingest.backends import connect_backend, is_embedded
+from coordkit.ingest.retention import apply_retention
 
 if TYPE_CHECKING:  # the engine is imported when a workspace is opened, not when its paths are asked for
     import duckdb
@@ -294,6 +295,7 @@ class Workspace:
             report = self._upsert(result, path)
             report.ingest_id = self._log(report, started, content_hash, size, result)
             self._store_rejections(report.ingest_id, result, content_hash)
+            apply_retention(self.duckdb, self.config.rejected_rows)  # coordkit.yaml's rejected_rows setting
         self._mark_data_changed(report.ingest_id)
         report.rejections = result.rejected
         report.result = result
