@@ -215,7 +215,7 @@ def review_context(workspace: str | Path | Workspace, use_cache: bool = True, sn
 
 
 def _read_context(ws: Workspace) -> ReviewContext:
-    from coordkit.analysis.review_quality import late_flags
+    from coordkit.analysis.review_quality import failed_ingest_teams, late_flags
 
     facts = outcome_facts(ws).drop(columns=list(_FACT_DROP), errors="ignore")
     outputs = output_facts(ws)
@@ -235,7 +235,7 @@ def _read_context(ws: Workspace) -> ReviewContext:
         last_data_week=max([*lasts, latest]),
         targets=ws.table("targets").execute(),
         spend=ws.table("spend").execute(),
-        ingest_log=_ingest_log(log),
+        ingest_log=failed_ingest_teams(ws, _ingest_log(log)),
         rejected=_rejected(ws.rejected_rows()),
         touch_counts=_touch_counts(ws),
         linking=_linking_summary(ws),

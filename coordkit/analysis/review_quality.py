@@ -3,7 +3,14 @@
 A team's (or client's) review shows only facts about its own rows: how many
 of its outcomes and outputs are stored, its rejected rows (those whose raw row
 named the team), and its late rows. Workspace-wide facts (files, linking,
-failed ingests, rows that name no team) appear only in the ``all`` review.
+rows that name no team) appear only in the ``all`` review.
+
+A failed ingest (the latest attempt at a file failed) shows in the very next
+review, named by its file: in the ``all`` review, in the review of every team
+whose rows that file brought before (:func:`failed_ingest_teams`), and, when
+no team can be told (a file that never got in), in every team's review as a
+workspace-level line that names the file and nothing from inside it. The
+failure reason stays in ``coordkit status``: it can quote a cell of any team.
 Every reason text is redacted of e-mail addresses and phone numbers before it
 gets here (see :mod:`coordkit.analysis.privacy`).
 
@@ -16,13 +23,14 @@ it. This is the rule the ingest log's ``late`` column counts per ingest.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from coordkit.analysis.metrics import UNASSIGNED
 
-__all__ = ["data_quality", "late_flags"]
+__all__ = ["data_quality", "failed_ingest_teams", "failed_ingests", "late_flags"]
 
 ALL_TEAMS = "all"
 REASON_COLUMNS = ["file", "column", "rows", "example"]
@@ -82,19 +90,84 @@ def data_quality(context, team: str, week: dt.date):
                             f"{linking['unlinked']:,} are unlinked and earn no output credit.")
         notes.extend(linking.get("campaign_notes", []))
         notes.extend(linking.get("currency_notes", []))
-        failed = context.ingest_log[context.ingest_log["status"] != "ok"] if not context.ingest_log.empty else []
-        if len(failed):
-            notes.append(f"{len(failed)} ingest(s) failed; see `coordkit status` for the reasons.")
+        notes.extend(_failed_notes(failed_ingests(context.ingest_log), team))
         unassigned = int((context.facts["team"] == UNASSIGNED).sum())
         if unassigned:
             notes.append(f"{unassigned:,} outcome(s) carry no team and appear only under 'all'.")
     else:
         quality = _per_table(context, team, facts, rejected, late)
+        notes.extend(_failed_notes(failed_ingests(context.ingest_log), team))
         notes.append("Only this team's rows are counted here; files, linking and rows that name no team are in the "
                      "all-teams review.")
     if context.ingest_log.empty:
         notes = ["Nothing has been ingested yet."]
     return quality, reasons, notes
+
+
+def failed_ingest_teams(ws, log: pd.DataFrame) -> pd.DataFrame:
+    """``log`` plus a ``teams`` column: for each failed ingest, the teams (JSON list) of the rows its file brought before.
+
+    A file's earlier successful ingests left rows stamped with its name
+    (``_source_file``) and rejected rows that named a team; those teams are
+    the ones its failure concerns. ``"[]"`` means no team can be told.
+    """
+    out = log.assign(teams="[]")
+    if log.empty or "status" not in log:
+        return out
+    tables = set(ws.con.list_tables())
+    latest = log.sort_values("ingest_id").drop_duplicates(["file", "table_name"], keep="last")
+    for index, row in latest[latest["status"] != "ok"].iterrows():  # failures a later ingest has not fixed
+        name, table = Path(str(row["file"])).name, str(row["table_name"])
+        teams: set[str] = set()
+        if table in tables:
+            stored = ws.table(table, canonical_campaigns=False)
+            if "team" in stored.columns and "_source_file" in stored.columns:
+                found = stored.filter(stored["_source_file"] == name).select("team").distinct().execute()["team"]
+                teams |= {str(t) for t in found.dropna() if str(t).strip()}
+        if "rejected_rows" in tables:
+            kept = ws.table("rejected_rows")
+            raws = kept.filter((kept["file"] == str(row["file"])) & (kept["table_name"] == table)).select("raw")
+            for raw in raws.execute()["raw"].dropna():
+                try:
+                    team = json.loads(raw).get("team")
+                except (ValueError, AttributeError):
+                    continue
+                if isinstance(team, str) and team.strip():
+                    teams.add(team.strip())
+        out.loc[index, "teams"] = json.dumps(sorted(teams))
+    return out
+
+
+def failed_ingests(log: pd.DataFrame) -> pd.DataFrame:
+    """Files whose latest ingest failed: ``file`` (name only), ``table``, ``failed_at``, ``teams`` (list; empty = unknown)."""
+    columns = ["file", "table", "failed_at", "teams"]
+    if log.empty or "status" not in log:
+        return pd.DataFrame(columns=columns)
+    latest = log.sort_values("ingest_id").groupby(["file", "table_name"], as_index=False).last()
+    failed = latest[latest["status"] != "ok"]
+    teams = failed["teams"] if "teams" in failed else pd.Series("[]", index=failed.index)
+    return pd.DataFrame({
+        "file": failed["file"].map(lambda p: Path(str(p)).name),
+        "table": failed["table_name"],
+        "failed_at": pd.to_datetime(failed["finished_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC"),
+        "teams": teams.map(lambda t: json.loads(t) if isinstance(t, str) and t else []),
+    }, columns=columns).reset_index(drop=True)
+
+
+def _failed_notes(failed: pd.DataFrame, team: str) -> list[str]:
+    """One line per failed file this review must mention (names and times only, never a value or a reason)."""
+    notes = []
+    for row in failed.itertuples(index=False):
+        where = f"{row.file} ({row.table}) failed to ingest at {row.failed_at}"
+        if team == ALL_TEAMS:
+            notes.append(f"{where}; its new rows are not in any review. `coordkit status` gives the reason.")
+        elif team in row.teams:
+            notes.append(f"{where}; this team's rows from it are missing or out of date. "
+                         "Ask whoever runs the workspace to fix and ingest it again.")
+        elif not row.teams:
+            notes.append(f"Workspace: {where}, and which teams it concerns cannot be told; this review may miss "
+                         "rows from it.")
+    return notes
 
 
 def _reasons(rejected: pd.DataFrame) -> pd.DataFrame:

@@ -289,6 +289,7 @@ class Workspace:
             report = IngestReport(path, table, preset_name, "failed", message=exc.message)
             with self.write_lock():
                 report.ingest_id = self._log(report, started, content_hash, size, None)
+            self._mark_data_changed(report.ingest_id)  # the next review must name the failure (its cache keys on this)
             raise
         # reading and validating happen above, outside the lock: only the write transaction holds it
         with self.write_lock():
