@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from coordkit.errors import AnalysisError
+from coordkit.model.pipelines import KNOWN_PIPELINES, LOST_STAGES, WON_STAGES
 
 __all__ = [
     "KNOWN_PIPELINES",
@@ -51,43 +52,6 @@ __all__ = [
     "hubspot_stage_entries",
     "stage_order_of",
 ]
-
-WON_STAGES = ("Closed Won", "closedwon", "Customer")
-LOST_STAGES = ("Closed Lost", "closedlost", "Disqualified", "Other")
-
-#: documented default orders; the won stage is always last
-KNOWN_PIPELINES: dict[str, tuple[str, ...]] = {
-    "coordkit demo": ("Qualification", "Discovery", "Proposal", "Negotiation", "Closed Won"),
-    # HubSpot's default "Sales Pipeline" (knowledge.hubspot.com, "Set up and customize your deal pipelines")
-    "Sales Pipeline": (
-        "Appointment Scheduled",
-        "Qualified To Buy",
-        "Presentation Scheduled",
-        "Decision Maker Bought-In",
-        "Contract Sent",
-        "Closed Won",
-    ),
-    # Salesforce's default opportunity stages (Setup > Opportunity Stages)
-    "Salesforce opportunities": (
-        "Prospecting",
-        "Qualification",
-        "Needs Analysis",
-        "Value Proposition",
-        "Id. Decision Makers",
-        "Perception Analysis",
-        "Proposal/Price Quote",
-        "Negotiation/Review",
-        "Closed Won",
-    ),
-    # HubSpot's default lifecycle stages from Lead on (a lead outcome is created when it becomes a lead)
-    "Lead lifecycle": (
-        "Lead",
-        "Marketing Qualified Lead",
-        "Sales Qualified Lead",
-        "Opportunity",
-        "Customer",
-    ),
-}
 
 _DATE_ENTERED = re.compile(r'^Date entered "(?P<stage>.+?)(?: \((?P<pipeline>[^()]+)\))?"$')
 _LIFECYCLE_DATES = {
