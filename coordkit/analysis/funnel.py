@@ -33,35 +33,11 @@ from coordkit.analysis.pipeline_data import (
     pipeline_orders,
     segments_of,
 )
+from coordkit.analysis.funnel_store import FUNNEL_COLUMNS
 from coordkit.analysis.signals import compute_xmr
 from coordkit.model.stage_history import won_step_of
 
 __all__ = ["FUNNEL_COLUMNS", "compute_funnel", "funnel_signals"]
-
-FUNNEL_COLUMNS = (
-    "pipeline",
-    "segment",
-    "cohort",
-    "step",
-    "stage",
-    "next_stage",
-    "cohort_size",
-    "reached",
-    "advanced",
-    "next_step_conversion",
-    "cumulative_conversion",
-    "won_conversion",
-    "median_days_to_reach",
-    "still_open",
-    "open_share",
-    "lost_here",
-    "provisional",
-    "xmr_centre",
-    "xmr_lower",
-    "xmr_upper",
-    "xmr_rule",
-)
-
 
 def compute_funnel(
     data: PipelineData,

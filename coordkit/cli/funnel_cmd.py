@@ -32,6 +32,23 @@ def register(subparsers) -> None:
 
 
 def run_funnel(args: argparse.Namespace) -> int:
+    # pandas-free when the workspace allows it (the command's 1 s budget); the same rows either way
+    from coordkit.analysis.funnel_store import FUNNEL_COLUMNS, funnel_summary, weekly_funnel_rows
+    from coordkit.present.safe_export import write_safe_rows
+
+    fast = weekly_funnel_rows(args.workspace, team=args.team, by=args.by)
+    if fast is None:
+        return _run_with_frames(args)
+    rows, warnings = fast
+    for warning in warnings:
+        print(f"  warning: {warning}")
+    path = write_safe_rows(list(FUNNEL_COLUMNS), rows, args.out)
+    cohorts, signals = funnel_summary(rows)
+    print(f"wrote {path}: {len(rows)} rows, {cohorts} weekly cohorts, {signals} rates flagged by the XmR rules")
+    return 0
+
+
+def _run_with_frames(args: argparse.Namespace) -> int:
     from coordkit.analysis.funnel import compute_funnel
     from coordkit.analysis.pipeline_data import load_pipeline
     from coordkit.present.safe_export import write_safe_csv
