@@ -30,7 +30,8 @@ def run_forget(args) -> int:
     print(report.summary())
     print("recorded in the workspace's erasures table (when and how many rows; not who)")
     print("not touched: the export files the data came from (erase the person there too, or the next ingest "
-          "brings them back) and check-in notes (free text: read them with coordkit checkins export)")
+          "brings them back); check-in notes can still name the person in words (read them with "
+          "coordkit checkins export)")
     return 0
 
 

@@ -166,7 +166,8 @@ def save_checkin(
     ``teams`` lists the allowed team names (``all`` is always allowed); by
     default the teams found in the store's outputs and outcomes. A note needs
     decisions or next actions; a due date needs next actions and an owner.
-    Earlier notes are never changed: saving again adds a new note.
+    Earlier notes are never changed (only `coordkit forget` edits them, replacing a
+    forgotten person's ids and addresses by `[erased]`): saving again adds a new note.
     """
     folder = _workspace_folder(workspace)
     decisions = _text("decisions", decisions, MAX_TEXT, single_line=False)

@@ -10,15 +10,20 @@ under the write lock:
   contain the address (case-insensitive); the contact ids found on those rows
   are erased as above too;
 - every rejected row whose raw text or value contains one of the ids (as a
-  whole token) or addresses.
+  whole token) or addresses;
+- in check-in notes (free text the team wrote: author, decisions, next
+  actions, owner), every mention of one of the ids (whole token) or addresses
+  is replaced by ``[erased]``. The note itself stays: it is the team's record
+  of its decisions, and the person's identifier is what is theirs. A note can
+  still name the person in words coordkit cannot know; ``coordkit checkins
+  export`` lets you read them.
 
 It records that an erasure happened in the ``erasures`` table (when, how many
-rows from which table) **without** the ids or addresses. Derived caches in
-``.coordkit/cache`` are deleted, and the store file is rewritten, so the
-deleted values do not linger in DuckDB's free blocks. Check-in notes are free
-text written by the team and are not searched; the export files the data came
-from are not touched: delete the person there too, or the next ingest brings
-them back.
+rows from which table, how many notes edited) **without** the ids or
+addresses. Derived caches in ``.coordkit/cache`` are deleted, and the store
+file is rewritten, so the deleted values do not linger in DuckDB's free
+blocks. The export files the data came from are not touched: delete the
+person there too, or the next ingest brings them back.
 """
 
 from __future__ import annotations
@@ -52,16 +57,20 @@ class ErasureReport:
     """What ``forget`` deleted, per table (no identifiers)."""
 
     rows_by_table: dict[str, int] = field(default_factory=dict)
+    #: check-in notes in which an identifier was replaced by ``[erased]``
+    notes_edited: int = 0
 
     @property
     def rows_erased(self) -> int:
         return sum(self.rows_by_table.values())
 
     def summary(self) -> str:
+        notes = (f"; {self.notes_edited} check-in note(s) mentioned the person: the mention is now [erased]"
+                 if self.notes_edited else "; no check-in note mentioned the person's ids or addresses")
         if not self.rows_erased:
-            return "no rows matched; nothing was erased (the erasure request is still recorded)"
+            return "no rows matched; nothing was erased (the erasure request is still recorded)" + notes
         parts = ", ".join(f"{table} {count}" for table, count in sorted(self.rows_by_table.items()) if count)
-        return f"erased {self.rows_erased} rows ({parts})"
+        return f"erased {self.rows_erased} rows ({parts})" + notes
 
 
 def _columns(db, table: str) -> list[str]:
@@ -142,9 +151,12 @@ def forget(workspace, contact_ids=(), emails=()) -> ErasureReport:
                 if count:
                     db.execute(f"DELETE FROM rejected_rows WHERE {where}", parameters)
                     report.rows_by_table["rejected_rows"] = int(count)
+            if "checkins" in ws.con.list_tables():
+                report.notes_edited = _erase_from_notes(db, sorted(found), addresses)
             db.execute(_ERASURES_DDL)
+            counts = {**report.rows_by_table, **({"checkins_notes_edited": report.notes_edited} if report.notes_edited else {})}
             db.execute("INSERT INTO erasures VALUES (?, ?, ?, ?)", [
-                dt.datetime.now(dt.UTC), report.rows_erased, json.dumps(report.rows_by_table, sort_keys=True),
+                dt.datetime.now(dt.UTC), report.rows_erased, json.dumps(counts, sort_keys=True),
                 len(ids) + len(addresses)])
         ws.mark_data_changed("erasure")
     finally:
@@ -152,6 +164,31 @@ def forget(workspace, contact_ids=(), emails=()) -> ErasureReport:
     shutil.rmtree(folder / STORE_DIR / "cache", ignore_errors=True)
     rewrite_store(folder)
     return report
+
+
+#: the free-text columns of a check-in note that can mention a person
+_NOTE_COLUMNS = ("author", "decisions", "next_actions", "owner")
+ERASED = "[erased]"
+
+
+def _erase_from_notes(db, ids: list[str], addresses: list[str]) -> int:
+    """Replace every mention of the ids (whole tokens) and addresses (any case) in check-in notes; return notes edited."""
+    patterns = [re.compile(r"(?<![A-Za-z0-9_.@-])" + re.escape(i) + r"(?![A-Za-z0-9_.@-])") for i in ids]
+    patterns += [re.compile(re.escape(a), re.IGNORECASE) for a in addresses]
+    columns = ", ".join(_NOTE_COLUMNS)
+    edited = 0
+    for row in db.execute(f"SELECT id, {columns} FROM checkins").fetchall():
+        texts = list(row[1:])
+        new = []
+        for text in texts:
+            for pattern in patterns:
+                text = pattern.sub(ERASED, text) if isinstance(text, str) else text
+            new.append(text)
+        if new != texts:
+            assignments = ", ".join(f"{c} = ?" for c in _NOTE_COLUMNS)
+            db.execute(f"UPDATE checkins SET {assignments} WHERE id = ?", [*new, row[0]])
+            edited += 1
+    return edited
 
 
 def rewrite_store(folder: Path) -> None:
