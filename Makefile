@@ -14,7 +14,7 @@ DEV_STAMP := $(VENV)/.dev-$(HASH)
 PEERS_STAMP := $(VENV)/.peers-$(HASH)
 comma := ,
 
-.PHONY: demo test test-fast install install-dev peers browser clean notebooks venv-size
+.PHONY: demo test test-fast test-hostile install install-dev peers browser clean notebooks venv-size
 
 # pip install -e ".[$(1)]" into .venv, through uv when we can have it without touching the system
 define venv_install
@@ -84,6 +84,10 @@ test: install-dev peers browser
 # everything but the slow, browser and Spark tests (for quick local loops)
 test-fast: install-dev
 	$(BIN)/python -m pytest -m "not slow and not browser and not spark" $(PYTEST_ARGS)
+
+# the hostile-string, hostile-file and hostile-environment cases as one suite (docs/security.md)
+test-hostile: install-dev
+	$(BIN)/python -m pytest -m hostile $(PYTEST_ARGS)
 
 # the notebooks ship inside the package (coordkit/notebooks/, the copy coordkit renders);
 # notebooks/ holds identical copies to open in JupyterLab (tests/test_notebooks_committed_clean.py)

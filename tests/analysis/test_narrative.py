@@ -78,6 +78,7 @@ def test_at_least_two_sentences_without_segments():
     assert text == "Leads held at 10. No single segment stands out: the change is spread across the data."
 
 
+@pytest.mark.hostile
 def test_user_strings_are_escaped():
     hostile = pd.DataFrame({"segment": ["campaign=<script>alert(1)</script>", "remainder"], "contribution": [5.0, 0.0]})
     text = describe_change(hostile, "*pipeline*", 0, 5, currency=None)

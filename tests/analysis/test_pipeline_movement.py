@@ -61,6 +61,7 @@ def test_review_section_and_checkin_panel_show_the_findings(movements):
     assert "on current rates" in html.lower()
 
 
+@pytest.mark.hostile
 def test_findings_are_escaped(movements):
     from dataclasses import replace
 

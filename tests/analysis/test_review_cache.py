@@ -12,7 +12,7 @@ from coordkit.analysis.review import compute_weekly_review
 from coordkit.analysis.review_cache import CacheWarning, cache_key
 from coordkit.analysis.review_context import review_context
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.hostile]  # planted and damaged caches in a shared folder
 
 
 class _Planted:

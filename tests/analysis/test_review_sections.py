@@ -69,6 +69,7 @@ def test_default_week_is_the_latest_complete_week(context, ground_truth):
     assert review.week.isoformat() == ground_truth["calendar"]["last_week"]
 
 
+@pytest.mark.hostile
 def test_review_frames_hold_no_contact_emails(context):
     review = compute_weekly_review(context, week="2026-W47", team="all")
     text = review.to_json() + "".join(

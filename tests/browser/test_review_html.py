@@ -38,6 +38,7 @@ def open_page(browser, path):
     return context, page, requests, console, dialogs
 
 
+@pytest.mark.hostile
 def test_review_opens_offline_with_charts_and_no_code(browser, apac_review):
     context, page, requests, console, dialogs = open_page(browser, apac_review.html)
     try:
@@ -55,6 +56,7 @@ def test_review_opens_offline_with_charts_and_no_code(browser, apac_review):
         context.close()
 
 
+@pytest.mark.hostile
 def test_script_injection_from_a_campaign_name_shows_as_text(browser, apac_review):
     assert INJECTION in apac_review.html.read_text(encoding="utf-8").replace("&lt;", "<").replace("&gt;", ">")
     context, page, requests, console, dialogs = open_page(browser, apac_review.html)

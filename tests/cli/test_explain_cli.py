@@ -95,6 +95,7 @@ def test_explain_ragged_line_is_located(tmp_path, capsys):
     assert "deals.csv: line 2 has 5 fields, the header has 4" in capsys.readouterr().err
 
 
+@pytest.mark.hostile
 def test_explain_neutralises_formulas_in_labels(tmp_path):
     data = tmp_path / "deals.csv"
     data.write_text("week,channel,region,pipeline\n2026-11-09,=HYPERLINK(1),us,10\n2026-11-16,=HYPERLINK(1),us,90\n")

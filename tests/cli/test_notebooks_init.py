@@ -46,6 +46,7 @@ def test_notebooks_are_copied_with_the_workspace_relative_to_their_folder(tmp_pa
         assert parameters_source(copied).count("workspace =") == 1
 
 
+@pytest.mark.hostile
 def test_an_absolute_workspace_with_quotes_stays_a_valid_literal(tmp_path):
     target = tmp_path / 'odd "name" \\ ünï'
     assert main(["notebooks", str(tmp_path / "nb"), "--workspace", str(target)]) == 0
@@ -63,6 +64,7 @@ def test_notebooks_never_overwrite_without_force(tmp_path, capsys):
     assert json.loads(mine.read_text(encoding="utf-8"))["cells"]
 
 
+@pytest.mark.hostile
 def test_ingest_into_a_folder_without_a_workspace_says_how_to_create_one(tmp_path, capsys):
     export = tmp_path / "deals.csv"
     export.write_text("outcome_id,kind,created_at,contact_id,amount\n1,lead,2026-11-16,c,100\n", encoding="utf-8")
@@ -113,6 +115,7 @@ def test_a_copied_notebook_runs_from_its_own_folder_with_its_default_workspace(d
     )
 
 
+@pytest.mark.hostile
 def test_demo_never_rebuilds_a_workspace_it_did_not_build(tmp_path, capsys):
     assert main(["init", str(tmp_path / "acme")]) == 0
     store = tmp_path / "acme" / ".coordkit" / "workspace.duckdb"
@@ -122,6 +125,7 @@ def test_demo_never_rebuilds_a_workspace_it_did_not_build(tmp_path, capsys):
     assert store.read_bytes() == before
 
 
+@pytest.mark.hostile
 @pytest.mark.slow
 def test_rebuilding_the_demo_keeps_its_checkin_notes(tmp_path):
     from coordkit.ingest.checkins import list_checkins, save_checkin

@@ -79,6 +79,7 @@ def _damaged(rows, hits) -> str:
     return text
 
 
+@pytest.mark.hostile
 @pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(clean_cells, min_size=5, max_size=5), min_size=1, max_size=12), hits=damage)

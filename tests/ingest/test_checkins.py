@@ -135,6 +135,7 @@ def _save_many(workspace, who, count):
         save(workspace, "emea", "2026-W47", decisions=f"{who}-{index}")
 
 
+@pytest.mark.hostile
 @pytest.mark.slow
 def test_two_processes_saving_at_once_keep_every_note(workspace):
     ctx = multiprocessing.get_context("spawn")
@@ -159,6 +160,7 @@ def _hold_store(workspace, ready, seconds):
         time.sleep(seconds)
 
 
+@pytest.mark.hostile
 @pytest.mark.slow
 def test_a_store_held_by_another_process_gives_a_clear_lock_error(workspace):
     (workspace / "coordkit.yaml").write_text("lock_timeout_seconds: 1\n", encoding="utf-8")

@@ -35,6 +35,7 @@ def test_values_read_in_their_locale(text, locale, expected):
     assert not blank.iloc[0]
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize(
     "text, locale",
     [

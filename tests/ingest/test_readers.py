@@ -44,6 +44,7 @@ def test_explicit_encoding_that_does_not_fit_names_the_line(tmp_path):
         read_raw(path, encoding="utf-8")
 
 
+@pytest.mark.hostile
 def test_quoted_field_with_newlines_keeps_spreadsheet_row_numbers(tmp_path):
     text = 'id,title\n1,"first\nline two"\n2,plain\n'
     raw = read_raw(write(tmp_path, "f.csv", text.encode()))
@@ -58,6 +59,7 @@ def test_blank_lines_are_skipped_and_rows_keep_their_numbers(tmp_path):
     assert any("blank" in w for w in raw.warnings)
 
 
+@pytest.mark.hostile
 def test_row_with_too_many_values_is_kept_as_a_bad_record(tmp_path):
     raw = read_raw(write(tmp_path, "f.csv", b"id,name,amount\n1,a,10\n2,Smith, John,20\n3,c,30\n"))
     assert raw.rows == [2, 4]

@@ -90,17 +90,20 @@ def test_utf16_with_bom_and_tabs(tmp_path):
     assert raw.frame.iloc[0].tolist() == ["Spring", "3"]
 
 
+@pytest.mark.hostile
 def test_nul_byte_marks_its_cell_not_the_file(tmp_path):
     raw = read_raw(_write(tmp_path, "f.csv", b"id,name\n1,a\x00b\n2,c\n"))
     assert raw.rows == [2, 3]
 
 
+@pytest.mark.hostile
 def test_unclosed_quote_rejects_the_file_at_the_line_where_it_opens(tmp_path):
     text = "id,name,amount\n1,a,10\n2,\"b,20\n3,c,30\n4,d,40\n"
     with pytest.raises(ReadError, match=r"line 3: a double quote opens a value that runs to line 5"):
         read_raw(_write(tmp_path, "f.csv", text))
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize(
     "data, what",
     [
@@ -115,6 +118,7 @@ def test_files_that_are_not_csv_are_named(tmp_path, data, what):
         read_raw(_write(tmp_path, "export.csv", data))
 
 
+@pytest.mark.hostile
 def test_workbook_renamed_csv_is_named(tmp_path):
     path = tmp_path / "deals.xlsx"
     pd.DataFrame({"id": [1]}).to_excel(path, index=False)
@@ -135,6 +139,7 @@ def test_xlsx_header_below_titles_and_data_on_the_second_sheet(tmp_path):
         read_raw(path, expected=["Opportunity ID", "Stage"])
 
 
+@pytest.mark.hostile
 def test_xlsx_unpacking_beyond_the_limit_is_refused(tmp_path):
     path = tmp_path / "big.xlsx"
     pd.DataFrame({"id": range(20_000), "text": ["x" * 50] * 20_000}).to_excel(path, index=False)

@@ -254,6 +254,7 @@ def test_repeated_messages_are_grouped_with_their_rows():
     ]
 
 
+@pytest.mark.hostile
 def test_lock_message_says_how_long_it_waited_and_which_setting_to_raise(tmp_path):
     from filelock import FileLock
 

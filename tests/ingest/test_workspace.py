@@ -95,6 +95,7 @@ def _hold_workspace(path, ready, seconds):
     ws.close()
 
 
+@pytest.mark.hostile
 @pytest.mark.slow
 def test_a_second_writer_waits_then_gets_a_clear_lock_error(tmp_path):
     path = tmp_path / "ws"
@@ -125,6 +126,7 @@ def _ingest_in_process(workspace, path, results):
     results.put((report.inserted, report.unchanged))
 
 
+@pytest.mark.hostile
 @pytest.mark.slow
 def test_two_processes_ingesting_at_once_do_not_corrupt_the_store(tmp_path):
     rows = "".join(f"{i},lead,2026-11-16,c{i},{i},x\n" for i in range(2000))

@@ -45,6 +45,7 @@ def test_svg_is_static_scales_to_its_column_and_keeps_text_legible(trends):
     assert min(sizes) * min(1.0, 350 / native) >= 9
 
 
+@pytest.mark.hostile
 def test_labels_from_the_data_are_escaped_and_shown_whole():
     frame = pd.DataFrame({"campaign": ["<script>alert(1)</script> and a very long campaign name", "b"], "pipeline": [5.0, 3.0]})
     svg = charts.chart_svg(charts.chart_bars(frame, "campaign", "pipeline", "Pipeline", money=True, currency="EUR"))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from coordkit.cli import main
 from coordkit.present.safe_export import neutralise_cell, neutralise_formulas, write_safe_csv
+
+pytestmark = pytest.mark.hostile
 
 
 def test_formula_triggers_get_an_apostrophe_and_numbers_do_not():

@@ -216,6 +216,7 @@ def test_drill_down_shows_activity_without_outcome(explorer):
     assert "earned credit for 0.0 opportunities" in explorer.drilldown.value
 
 
+@pytest.mark.hostile
 def test_every_user_string_is_escaped(explorer, demo, truth):
     assert truth["special_rows"]["xss_output"]["campaign"] == XSS_CAMPAIGN
     outputs = review_context(demo).outputs
@@ -248,6 +249,7 @@ def test_bad_choices_are_clear_errors(explorer, tmp_path):
 # --- saving ------------------------------------------------------------------------------
 
 
+@pytest.mark.hostile
 def test_saving_persists_keeps_history_and_escapes(writable):
     explorer = CheckinExplorer(writable, team="emea", week="2026-W47")
     assert "No check-in saved yet" in explorer.history.value

@@ -25,6 +25,7 @@ def workspace(demo_workspace, tmp_path):
     return copy
 
 
+@pytest.mark.hostile
 def test_an_ingest_during_a_batch_does_not_mix_store_states(workspace, tmp_path, monkeypatch):
     """`all` equals the sum of the teams even when an ingest lands between two teams' renders."""
     extra = tmp_path / "late_deals.csv"
@@ -71,6 +72,7 @@ def test_a_week_outside_the_data_exits_non_zero_with_the_range(demo_workspace, g
     assert not (demo_workspace / "reviews" / week).exists() or not list((demo_workspace / "reviews" / week).glob("*.html"))
 
 
+@pytest.mark.hostile
 def test_no_personal_data_in_any_rendered_file_and_no_other_teams_quality_facts(workspace, tmp_path):
     outputs = tmp_path / "hostile_outputs.csv"
     outputs.write_text(

@@ -75,6 +75,7 @@ def test_what_moved_names_paid_social_for_the_collapse(rendered):
     assert "fell" in facts["narrative"]
 
 
+@pytest.mark.hostile
 def test_html_has_no_code_and_no_contact_emails(rendered, demo_workspace):
     _, results = rendered
     assert_static_review_html(results[(COLLAPSE_WEEK, "north-america")].html, demo_workspace / "exports")
@@ -97,12 +98,14 @@ def test_executed_notebook_is_kept(rendered):
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in notebook.cells)
 
 
+@pytest.mark.hostile
 def test_unknown_parameter_fails_before_execution_and_lists_accepted(demo_workspace, tmp_path):
     with pytest.raises(ParameterError, match=r"parameter must be one of 'compare', .*'title'.*; got 'colour'"):
         render_review(demo_workspace, "2026-W46", "emea", out=tmp_path, parameters={"colour": "red"})
     assert not list(tmp_path.rglob("*.ipynb"))
 
 
+@pytest.mark.hostile
 @pytest.mark.parametrize(
     "week, team, message",
     [
@@ -125,6 +128,7 @@ def test_cli_reports_a_bad_parameter_in_one_line(demo_workspace, capsys):
     )
 
 
+@pytest.mark.hostile
 def test_failure_keeps_no_html_keeps_the_failed_notebook_and_the_previous_report(demo_workspace, tmp_path, monkeypatch, rendered):
     out, results = rendered
     target = out / COLLAPSE_WEEK / "emea.html"
