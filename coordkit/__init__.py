@@ -56,6 +56,7 @@ _PUBLIC = {
     "what_moved": "coordkit.analysis.what_moved",
     "explain_week": "coordkit.analysis.what_moved",
     "review_context": "coordkit.analysis.review_context",
+    "review_pipeline_data": "coordkit.analysis.review_context",
     "show_story": "coordkit.present.what_moved_view",
     "table_segments": "coordkit.present.what_moved_view",
     "table_bridge": "coordkit.present.what_moved_view",

@@ -35,7 +35,7 @@ from coordkit.model.calendar import iso_week_label, parse_week
 if TYPE_CHECKING:  # pragma: no cover
     from coordkit.ingest.workspace import Workspace
 
-__all__ = ["ReviewContext", "review_context"]
+__all__ = ["ReviewContext", "review_context", "review_pipeline_data"]
 
 ALL_TEAMS = "all"
 _FRAMES = ("facts", "outputs", "targets", "spend", "ingest_log", "rejected", "touch_counts")
@@ -73,6 +73,8 @@ class ReviewContext:
     team: str = ALL_TEAMS
     _credits: dict = dataclasses.field(default_factory=dict, repr=False)
     _workspace: object = dataclasses.field(default=None, repr=False)
+    #: the pipeline's stage history (load_pipeline), read at most once per context; False: the workspace has none
+    _pipeline: object = dataclasses.field(default=None, repr=False)
 
     # --- attribution credit -------------------------------------------------------------
 
@@ -132,13 +134,30 @@ class ReviewContext:
         credits = {m: (c := self.credit(m))[c["team"] == team] for m in models}
         return dataclasses.replace(
             self, facts=self.facts[self.facts["team"].isin(keep)], outputs=self.outputs[self.outputs["team"].isin(keep)],
-            team=team, _credits=credits, _workspace=None,
+            team=team, _credits=credits, _workspace=None, _pipeline=None,
         )
 
     def with_credit(self, model: str, credit: pd.DataFrame) -> ReviewContext:
         """Hand a team's context the credit it needs (rows of other teams are dropped)."""
         self._credits[model] = credit if self.team == ALL_TEAMS else credit[credit["team"] == self.team]
         return self
+
+    # --- pipeline ------------------------------------------------------------------------
+
+    def pipeline_data(self):
+        """All teams' stage history for the pipeline-movement section (read once per context), or None when there is none.
+
+        Every team's review slices the same data, so a kernel that renders
+        several teams in a row reads and prepares it once instead of once per team.
+        """
+        if self._pipeline is None:
+            from coordkit.analysis.pipeline_data import NoStageHistoryError, load_pipeline
+
+            try:
+                self._pipeline = load_pipeline(self.path)
+            except NoStageHistoryError:
+                self._pipeline = False
+        return self._pipeline or None
 
     # --- weeks ---------------------------------------------------------------------------
 
@@ -183,6 +202,8 @@ def review_context(workspace: str | Path | Workspace, use_cache: bool = True, sn
     key = review_cache.cache_key(path) if use_cache else None
     if snapshot:
         key = snapshot
+    if snapshot and (loaded := _LOADED.get((str(path.resolve()), snapshot))) is not None:
+        return loaded
     if key is not None:
         cached = review_cache.read_context_cache(path, key)
         if cached is not None:
@@ -190,7 +211,8 @@ def review_context(workspace: str | Path | Workspace, use_cache: bool = True, sn
             from coordkit.config import WorkspaceConfig
 
             values["config"] = WorkspaceConfig(**values["config"])
-            return ReviewContext(path=path, snapshot=key, **frames, **values)
+            context = ReviewContext(path=path, snapshot=key, **frames, **values)
+            return _remember(context) if snapshot else context
     if snapshot and review_cache.cache_key(path) != snapshot:
         raise WorkspaceError(
             "the workspace changed (an ingest finished) after this batch of reviews started, and the batch's "
@@ -211,7 +233,33 @@ def review_context(workspace: str | Path | Workspace, use_cache: bool = True, sn
             {"config": context.config, "teams": context.teams, "first_week": context.first_week,
              "latest_week": context.latest_week, "last_data_week": context.last_data_week, "linking": context.linking},
         )
+        if snapshot:
+            _remember(context)
     return context
+
+
+#: the context of a pinned store state (``snapshot=``) last read in this process, by (folder, state).
+#: A kernel that renders several teams of a batch in a row (one kernel per worker, each team pinned
+#: to the batch's snapshot) reads the cache once, not once per team. A snapshot names data that can
+#: no longer change, so the copy in memory stays right; without a snapshot every call checks the
+#: store state and the cache again. One entry only: another state replaces it. The frames are shared
+#: read-only: every review and the check-in take slices of them and never write to them.
+_LOADED: dict[tuple[str, str], ReviewContext] = {}
+
+
+def _remember(context: ReviewContext) -> ReviewContext:
+    _LOADED.clear()
+    _LOADED[(str(Path(context.path).resolve()), context.snapshot)] = context
+    return context
+
+
+def review_pipeline_data(workspace: str | Path, snapshot: str | None = None):
+    """The stage history the review's pipeline-movement section slices per team (None when the workspace has none).
+
+    With a ``snapshot`` (as a batch's kernels get) it is read once per process, however many teams
+    the kernel renders: ``compute_pipeline_movement(..., data=review_pipeline_data(ws, snapshot))``.
+    """
+    return review_context(workspace, snapshot=snapshot or None).pipeline_data()
 
 
 def _read_context(ws: Workspace) -> ReviewContext:

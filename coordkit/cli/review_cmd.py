@@ -32,6 +32,19 @@ def parse_parameters(pairs: list[str]) -> dict:
 
 
 def run_review(args) -> int:
+    from coordkit.report.kernels import prestart, shutdown
+
+    # one review: its kernel starts and imports what the review needs while this process imports
+    # pandas and papermill and checks the parameters (a batch starts its workers' kernels itself)
+    kernel = None if args.all_teams else prestart(args.workspace)
+    try:
+        return _run(args, kernel)
+    finally:
+        if kernel is not None:
+            kernel.add_done_callback(lambda done: shutdown(done.result()) if done.exception() is None else None)
+
+
+def _run(args, kernel) -> int:
     from coordkit.report.review import BatchReportError, render_review, render_reviews
 
     parameters = parse_parameters(args.parameter)
@@ -44,7 +57,8 @@ def run_review(args) -> int:
             _print_results(exc.results)
             raise
     else:
-        results = [render_review(args.workspace, args.week, args.team or "all", args.model, args.out, parameters)]
+        results = [render_review(args.workspace, args.week, args.team or "all", args.model, args.out, parameters,
+                                 kernel_manager=kernel)]
     _print_results(results)
     if len(results) == 1:
         print()

@@ -13,6 +13,7 @@ debugging and raises :class:`~coordkit.errors.ReportError` naming the cell.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import tempfile
@@ -27,36 +28,12 @@ from coordkit.errors import ParameterError, ReportError, allowed_values_message
 from coordkit.filenames import report_stem
 from coordkit.model.calendar import iso_week_label
 from coordkit.packaged import notebook_file
+from coordkit.report.kernels import KERNEL_ARGUMENTS, clear_namespace, prestart, shutdown, start_kernel
 
 __all__ = ["BatchReportError", "RenderResult", "check_parameters", "declared_parameters", "notebook_path", "render_review", "render_reviews"]
 
 #: parameters the CLI sets itself; users set the others with -p key=value
 MANAGED = ("workspace", "week", "team", "model", "sidecar", "snapshot")
-#: the kernel's own log (e.g. ipykernel 7's "running over TCP without encryption" for a local
-#: kernel) is noise in a report run; cell errors still arrive as messages
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
-
-
-def start_kernel(workspace: Path, kernel_name: str | None = None):
-    """Start a Jupyter kernel in the workspace folder, for several renders in a row."""
-    from jupyter_client.manager import KernelManager
-
-    manager = KernelManager(kernel_name=kernel_name or "python3")
-    manager.start_kernel(cwd=str(workspace), extra_arguments=KERNEL_ARGUMENTS)
-    return manager
-
-
-def _reset_namespace(manager) -> None:
-    """Clear the kernel's variables (imported modules stay loaded: that is the time saved)."""
-    client = manager.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        reply = client.execute_interactive("get_ipython().run_line_magic('reset', '-f')", timeout=60, store_history=False)
-        if reply["content"]["status"] != "ok":
-            raise ReportError("could not reset the review kernel between two reviews", hint="run the teams one by one with --team")
-    finally:
-        client.stop_channels()
 
 
 @dataclass
@@ -79,9 +56,17 @@ def notebook_path() -> Path:
 
 def declared_parameters(path: Path | None = None) -> dict[str, object]:
     """Parameters declared in the notebook's ``parameters`` cell, with their defaults."""
+    path = Path(path or notebook_path())
+    stat = path.stat()
+    return dict(_declared(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _declared(path: str, mtime_ns: int, size: int) -> dict[str, object]:
+    # papermill parses the notebook to find them: once per notebook version, not once per team of a batch
     import papermill
 
-    inferred = papermill.inspect_notebook(str(path or notebook_path()))
+    inferred = papermill.inspect_notebook(path)
     return {name: info["default"] for name, info in inferred.items()}
 
 
@@ -181,14 +166,43 @@ def render_review(
     PosixPath('demo/reviews/2026-W47/emea.html')
 
     ``kernel_manager``: a started Jupyter kernel to run in (``render_reviews``
-    reuses one per worker); its namespace is cleared first, so no variable
-    leaks from one team's review into the next.
+    reuses one per worker), or a future of one (:func:`~coordkit.report.kernels.prestart`,
+    which ``coordkit review`` calls before its own imports); its namespace is
+    cleared first, so no variable leaks from one team's review into the next.
+    Without one, a kernel is started here, in the background while the
+    parameters are checked, and stopped at the end.
     """
+    started = time.perf_counter()
+    workspace = Path(workspace).resolve()
+    own_kernel = None
+    if kernel_manager is None:
+        kernel_manager = own_kernel = prestart(workspace, kernel_name)
+    try:
+        return _render(workspace, week, team, model, out, parameters, context, kernel_name, kernel_manager, started)
+    finally:
+        if own_kernel is not None:
+            _shutdown_when_started([own_kernel])
+
+
+def _shutdown_when_started(kernels) -> None:
+    for future in kernels:
+        future.add_done_callback(lambda done: shutdown(done.result()) if done.exception() is None else None)
+
+
+def _kernel(kernel_manager):
+    """The kernel to execute in: a manager, a prestarted one once ready, or None (papermill starts one)."""
+    if hasattr(kernel_manager, "result"):
+        try:
+            return kernel_manager.result()
+        except Exception:  # noqa: BLE001 - papermill then starts one itself and reports its failure
+            return None
+    return kernel_manager
+
+
+def _render(workspace, week, team, model, out, parameters, context, kernel_name, kernel_manager, started) -> RenderResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    started = time.perf_counter()
-    workspace = Path(workspace).resolve()
     context = context or review_context(workspace)
     declared = declared_parameters()
     given = dict(parameters or {})
@@ -218,12 +232,15 @@ def render_review(
             # papermill's cwd= changes the whole process's directory while it runs; a reused kernel
             # already runs in the workspace, and batch renders run in threads, so it is not passed then
             engine = {"extra_arguments": KERNEL_ARGUMENTS, "cwd": str(workspace)}
-            if kernel_manager is not None:
-                _reset_namespace(kernel_manager)
-                engine = {"km": kernel_manager}
+            manager = _kernel(kernel_manager)
+            if manager is not None:
+                clear_namespace(manager)
+                engine = {"km": manager}
+            # the executed notebook is written once, at the end or at the failing cell, instead of
+            # after every cell's start and end (about 50 writes of the growing notebook per review)
             papermill.execute_notebook(
                 str(notebook_path()), str(executed), parameters=params, progress_bar=False,
-                kernel_name=kernel_name, log_output=False, **engine,
+                kernel_name=kernel_name, log_output=False, request_save_on_cell_execute=False, **engine,
             )
         except PapermillExecutionError as exc:
             if executed.exists():
@@ -282,22 +299,31 @@ def render_reviews(
     # absolute paths before any thread starts: nothing below may depend on the process's directory
     workspace = Path(workspace).resolve()
     out = Path(out).resolve() if out is not None else None
-    context = review_context(workspace)
-    # attribute once here; every team's kernel then loads the cached credit
-    context.credit(model or context.config.default_model)
-    if all_teams:
-        teams = [ALL_TEAMS, *context.teams]
-    teams = teams or [ALL_TEAMS]
-    for team in teams:  # fail on a bad team before any kernel starts
-        check_parameters({"team": team, "week": week or "", "model": model or ""}, context, declared_parameters())
-    workers = workers or max(1, min(4, os.cpu_count() or 1, len(teams)))
+    workers = workers or max(1, min(4, os.cpu_count() or 1, len(teams) if teams and not all_teams else 4))
+    # the workers' kernels start (and import what a review needs) while the workspace is read here
+    kernels = [prestart(workspace, start=start_kernel) for _ in range(workers)]
+    try:
+        context = review_context(workspace)
+        # attribute once here; every team's kernel then loads the cached credit
+        context.credit(model or context.config.default_model)
+        if all_teams:
+            teams = [ALL_TEAMS, *context.teams]
+        teams = teams or [ALL_TEAMS]
+        declared = declared_parameters()
+        for team in teams:  # fail on a bad team before any review runs
+            check_parameters({"team": team, "week": week or "", "model": model or ""}, context, declared)
+    except BaseException:
+        _shutdown_when_started(kernels)
+        raise
+    _shutdown_when_started(kernels[len(teams):])
+    kernels = kernels[:len(teams)]
     results: dict[str, RenderResult] = {}
     failures: dict[str, str] = {}
     queue = list(teams)
     lock = threading.Lock()
     bar = tqdm(total=len(teams), desc="rendering reviews", unit="team", disable=not progress)
 
-    def worker() -> None:
+    def worker(prestarted) -> None:
         # one kernel per worker, reused for its teams: imports are paid once per worker, not per team
         manager = None
         try:
@@ -307,6 +333,8 @@ def render_reviews(
                         return
                     team = queue.pop(0)
                 try:
+                    if manager is None and prestarted is not None:
+                        manager, prestarted = _kernel(prestarted), None
                     if manager is None or not manager.is_alive():
                         manager = start_kernel(workspace)
                     result = render_review(workspace, week, team, model, out, parameters, context, kernel_manager=manager)
@@ -317,13 +345,11 @@ def render_reviews(
                         failures[team] = _one_line(exc)
                 bar.update(1)
         finally:
-            if manager is not None:
-                try:
-                    manager.shutdown_kernel(now=True)
-                except Exception:  # noqa: BLE001 - the kernel is already gone
-                    pass
+            shutdown(manager)
+            if prestarted is not None:
+                _shutdown_when_started([prestarted])
 
-    threads = [threading.Thread(target=worker, name=f"review-{n}") for n in range(workers)]
+    threads = [threading.Thread(target=worker, args=(kernel,), name=f"review-{n}") for n, kernel in enumerate(kernels)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -183,6 +183,9 @@ def test_all_teams_reuse_kernels_and_match_single_renders(demo_workspace, tmp_pa
         batch = json.loads(next(r for r in results if r.team == team).sidecar.read_text())
         alone = json.loads(single[(COLLAPSE_WEEK, team)].sidecar.read_text())
         assert batch == alone
+        # the whole page, byte for byte: the kernel's namespace and the batch's shared data leak nothing
+        batch_page = next(r for r in results if r.team == team).html.read_bytes()
+        assert batch_page == single[(COLLAPSE_WEEK, team)].html.read_bytes()
     assert json.loads(results[0].sidecar.read_text())["team"] == "all"
 
 
