@@ -164,8 +164,8 @@ def show_outputs(review: WeeklyReview) -> HTML:
     lead = f"<p>{total:,} outputs shipped for {escape(format_amount(cost, currency))}.</p>"
     chart = ""
     if total:
-        chart = _figure(charts.chart_svg(charts.chart_bars(review.outputs_by_channel, "channel", "outputs", "Outputs by channel"),
-                                         "Outputs by channel", grow=1.0), "Outputs by channel")
+        chart = _figure(charts.bars_svg(review.outputs_by_channel, "channel", "outputs", "Outputs by channel",
+                                        label="Outputs by channel", grow=1.0), "Outputs by channel")
     return HTML(section_html("2. What was shipped", lead, chart, '<div class="ck-grid">', by_channel, by_kind, by_owner, "</div>", section_id="outputs"))
 
 
@@ -212,7 +212,7 @@ def show_spend(review: WeeklyReview) -> HTML:
     )
     chart = ""
     if spend.trend["roas"].notna().sum() >= 2:
-        chart = _figure(charts.chart_svg(charts.chart_efficiency(spend.trend), "ROAS trend", grow=1.2), "ROAS trend")
+        chart = _figure(charts.efficiency_svg(spend.trend, "ROAS trend", grow=1.2), "ROAS trend")
     lead = f'<p>{escape(spend.pacing_signal)}</p>' if spend.pacing_signal else ""
     return HTML(section_html("Spend and efficiency", lead, pacing, '<div class="ck-grid">', by_channel, by_campaign,
                              "</div>", chart, trend, section_id="spend"))
@@ -238,9 +238,9 @@ def show_outputs_to_outcomes(review: WeeklyReview) -> HTML:
     credited = review.attributed_by_channel
     if not credited.empty and credited["pipeline_13w"].sum() > 0:
         chart = _figure(
-            charts.chart_svg(charts.chart_bars(credited[credited["channel"] != NOT_CREDITED], "channel", "pipeline_13w",
-                                               "Credited pipeline by channel (13 weeks)", money=True, currency=currency),
-                             "Credited pipeline by channel", grow=1.0),
+            charts.bars_svg(credited[credited["channel"] != NOT_CREDITED], "channel", "pipeline_13w",
+                            "Credited pipeline by channel (13 weeks)", money=True, currency=currency,
+                            label="Credited pipeline by channel", grow=1.0),
             "Credited pipeline by channel",
         )
     by_channel = table_html(credited, [("channel", "Channel", "text"), *ATTRIBUTED_COLUMNS], currency, caption="By channel")
@@ -299,9 +299,9 @@ def show_what_moved(review: WeeklyReview) -> HTML:
     if not moved.empty and moved["contribution"].abs().sum() > 0:
         after = float(review.headline.set_index("metric").loc["pipeline_created", "value"])
         before = after - float(moved["contribution"].sum())
-        waterfall = charts.chart_waterfall(moved, before, after, review.currency,
-                                           before_label=SHORT_COMPARE.get(review.what_moved_compare, "Before"))
-        chart = _figure(charts.chart_svg(waterfall, "What moved pipeline created", grow=1.2), "What moved")
+        chart = _figure(charts.waterfall_svg(moved, before, after, review.currency,
+                                             before_label=SHORT_COMPARE.get(review.what_moved_compare, "Before"),
+                                             label="What moved pipeline created", grow=1.2), "What moved")
     lens = f'<p class="ck-lens">{escape(SOURCED_LENS)}</p>'
     return HTML(section_html("4. What moved the number", lens, narrative, chart, table, bridge, section_id="what-moved"))
 
@@ -309,7 +309,7 @@ def show_what_moved(review: WeeklyReview) -> HTML:
 def show_trends(review: WeeklyReview) -> HTML:
     """Section 5: each headline metric over 14 weeks with its normal range, target and the same weeks last year."""
     panels = "".join(
-        _figure(charts.chart_svg(charts.chart_trend(review.trends, metric, review.currency), f"{metric} trend"), metric)
+        _figure(charts.trend_svg(review.trends, metric, review.currency, f"{metric} trend"), metric)
         for metric in review.headline["metric"]
     )
     note = (

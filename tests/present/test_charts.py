@@ -65,3 +65,46 @@ def test_efficiency_chart_draws_roas():
     trend = pd.DataFrame({"week": pd.date_range("2026-08-17", periods=4, freq="7D").date, "roas": [2.0, 3.5, None, 1.0]})
     svg = charts.chart_svg(charts.chart_efficiency(trend), "ROAS")
     assert svg.startswith("<svg") and "ROAS" in svg
+
+
+def _trend_frame(seed: int, target: bool = True) -> pd.DataFrame:
+    weeks = pd.date_range("2026-08-17", periods=14, freq="7D").date
+    values = [float((seed * 37 + 11 * n) % 900) for n in range(14)]
+    frame = pd.DataFrame({"metric": "pipeline_created", "week": weeks, "value": values, "centre": 450.0 + seed,
+                          "lower_limit": 0.0, "upper_limit": 900.0 + seed,
+                          "rule": [""] * 13 + (["outside_limits"] if seed % 2 else [""]),
+                          "target": 500.0 if target else None, "last_year": [None] * 7 + [300.0] * 7})
+    return frame
+
+
+def test_templated_specs_equal_what_altair_builds_for_other_data(monkeypatch):
+    """The review draws charts from a template per kind and options: the spec must be Altair's own, data and all."""
+    monkeypatch.setattr(charts, "_TEMPLATES", {})
+    cases = [
+        [charts._trend_parts(_trend_frame(seed, target), "pipeline_created", "EUR", charts.WIDTH)
+         for seed in (1, 2, 3) for target in (True, False)],
+        [charts._bars_parts(pd.DataFrame({"channel": names, "outputs": counts}), "channel", "outputs", "Outputs", False,
+                            None, charts.WIDTH)
+         for names, counts in ((["email", "paid_social"], [3, 9]), (["<b>x</b>", "events", "seo"], [1, 0, 4]))],
+        [charts._waterfall_parts(pd.DataFrame({"label": labels, "contribution": moves}), 100.0, 100.0 + sum(moves),
+                                 "USD", "Last week", "This week", charts.WIDTH)
+         for labels, moves in ((["paid_social", "everything else"], [-352.0, -34.0]), (["a"], [12.5]))],
+        [charts._efficiency_parts(pd.DataFrame({"week": pd.date_range("2026-08-17", periods=4, freq="7D").date,
+                                                "roas": roas}), charts.WIDTH)
+         for roas in ([2.0, 3.5, None, 1.0], [0.5, 0.5, 0.7, 9.0])],
+    ]
+    for parts_list in cases:
+        for parts in parts_list:
+            key, records, build = parts
+            assert charts._templated_spec(parts) == charts._styled(build(records)), key
+    # the templates were really used: a later chart of a known kind never calls Altair
+    assert len(charts._TEMPLATES) >= 5
+
+    def no_altair(records):
+        raise AssertionError("Altair was called for a chart that has a template")
+
+    key, records, _ = charts._trend_parts(_trend_frame(7), "pipeline_created", "EUR", charts.WIDTH)
+    expected = charts._styled(charts.chart_trend(_trend_frame(7), "pipeline_created", "EUR"))
+    assert charts._templated_spec((key, records, no_altair)) == expected
+    svg = charts.trend_svg(_trend_frame(7), "pipeline_created", "EUR", "trend")
+    assert svg == charts.chart_svg(charts.chart_trend(_trend_frame(7), "pipeline_created", "EUR"), "trend")
