@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["CACHE_DIR", "CacheWarning", "cache_key", "read_context_cache", "read_credit_cache",
+__all__ = ["CACHE_DIR", "CacheWarning", "cache_key", "has_context_cache", "read_context_cache", "read_credit_cache",
            "write_context_cache", "write_credit_cache"]
 
 CACHE_DIR = "cache"
@@ -161,6 +161,11 @@ def write_context_cache(path: Path, key: str, frames: dict[str, pd.DataFrame], v
             stale.unlink(missing_ok=True)
     except OSError:
         shutil.rmtree(partial, ignore_errors=True)  # a read-only workspace simply goes without a cache
+
+
+def has_context_cache(path: Path, key: str) -> bool:
+    """Whether an entry for store state ``key`` exists (it is still checked when read)."""
+    return (_folder(path) / f"review-{_safe_key(key)}" / "manifest.json").is_file()
 
 
 def read_context_cache(path: Path, key: str) -> tuple[dict[str, pd.DataFrame], dict] | None:

@@ -29,13 +29,13 @@ from coordkit.analysis.metrics import (
     workspace_teams,
 )
 from coordkit.analysis.privacy import redact_text
-from coordkit.errors import ParameterError, WorkspaceError
+from coordkit.errors import CoordkitError, ParameterError, WorkspaceError
 from coordkit.model.calendar import iso_week_label, parse_week
 
 if TYPE_CHECKING:  # pragma: no cover
     from coordkit.ingest.workspace import Workspace
 
-__all__ = ["ReviewContext", "review_context", "review_pipeline_data"]
+__all__ = ["ReviewContext", "prefetch", "review_context", "review_pipeline_data"]
 
 ALL_TEAMS = "all"
 _FRAMES = ("facts", "outputs", "targets", "spend", "ingest_log", "rejected", "touch_counts")
@@ -260,6 +260,25 @@ def review_pipeline_data(workspace: str | Path, snapshot: str | None = None):
     the kernel renders: ``compute_pipeline_movement(..., data=review_pipeline_data(ws, snapshot))``.
     """
     return review_context(workspace, snapshot=snapshot or None).pipeline_data()
+
+
+def prefetch(workspace: str | Path) -> str | None:
+    """Load the current store state's cached frames and stage history into this process; return that state.
+
+    A review kernel calls it while it waits for its notebook (``coordkit.report.kernels``): the
+    notebook, pinned to the same state, then finds them in memory. Only an existing cache entry is
+    read (the command computes a missing one itself, and the two must not do that work twice);
+    when the store changes in between, the notebook's own state differs and it reads afresh.
+    """
+    path = Path(workspace)
+    key = review_cache.cache_key(path)
+    if key is None or not review_cache.has_context_cache(path, key):
+        return None
+    try:
+        review_context(path, snapshot=key).pipeline_data()
+    except CoordkitError:  # only a head start: the notebook reads (and reports) for itself
+        return None
+    return key
 
 
 def _read_context(ws: Workspace) -> ReviewContext:

@@ -15,6 +15,7 @@ the executed notebook and never reach the report.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from pathlib import Path
@@ -52,6 +53,13 @@ def render_output(output: dict) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=2)
+def _template(folder: str):
+    """The compiled page template and its CSS, once per process (a batch exports a page per team)."""
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True, keep_trailing_newline=True)
+    return environment.get_template(TEMPLATE_NAME), (Path(folder) / "review.css").read_text(encoding="utf-8")
+
+
 def notebook_to_html(notebook_file: str | Path, html_file: str | Path, title: str | None = None) -> Path:
     """Write the outputs of an executed notebook as a self-contained HTML page."""
     notebook = json.loads(Path(notebook_file).read_text(encoding="utf-8"))
@@ -61,13 +69,10 @@ def notebook_to_html(notebook_file: str | Path, html_file: str | Path, title: st
         if cell.get("cell_type") == "code"
         for output in cell.get("outputs", [])
     ]
-    templates = template_dir()
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)), autoescape=True, keep_trailing_newline=True
-    )
-    page = environment.get_template(TEMPLATE_NAME).render(
+    template, css = _template(str(template_dir()))
+    page = template.render(
         title=title or notebook.get("metadata", {}).get("title", "coordkit report"),
-        css=(templates / "review.css").read_text(encoding="utf-8"),
+        css=css,
         body=jinja2.utils.markupsafe.Markup("\n".join(p for p in parts if p)),
     )
     target = Path(html_file)

@@ -29,10 +29,12 @@ __all__ = ["KERNEL_ARGUMENTS", "clear_namespace", "prestart", "shutdown", "start
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"]
 
 #: what every review imports, run before the notebook (it binds no name the notebook relies on:
-#: the namespace is cleared before the notebook runs); vl-convert's engine warms in a thread
+#: the namespace is cleared before the notebook runs); vl-convert's engine warms in a thread, and
+#: the current store state's cached frames and stage history are loaded (see review_context.prefetch)
 WARM_UP_CODE = (
     "import coordkit.analysis.review, coordkit.present.review_view, coordkit.present.pipeline_view\n"
     "coordkit.present.charts.warm_up()\n"
+    "coordkit.analysis.review_context.prefetch({workspace!r})\n"
 )
 
 #: clears the user namespace like ``%reset -f`` but without its full garbage collection (0.1-0.3 s
@@ -67,7 +69,8 @@ def _run(manager, code: str, what: str) -> None:
     client.start_channels()
     try:
         client.wait_for_ready(timeout=60)
-        reply = client.execute_interactive(code, timeout=120, store_history=False)
+        # the notebook shows its own output; what this code prints (a cache warning) is not for the reader
+        reply = client.execute_interactive(code, timeout=120, store_history=False, output_hook=lambda message: None)
         if reply["content"]["status"] != "ok":
             raise ReportError(f"could not {what} the review kernel: {reply['content'].get('ename', 'error')}",
                               hint="run the teams one by one with --team")
@@ -75,9 +78,9 @@ def _run(manager, code: str, what: str) -> None:
         client.stop_channels()
 
 
-def warm(manager) -> None:
-    """Import what a review needs and start the chart converter in the kernel (modules stay loaded)."""
-    _run(manager, WARM_UP_CODE, "warm up")
+def warm(manager, workspace: str | Path) -> None:
+    """Import what a review needs, start the chart converter and load the workspace's cached data in the kernel."""
+    _run(manager, WARM_UP_CODE.format(workspace=str(Path(workspace).resolve())), "warm up")
 
 
 def clear_namespace(manager) -> None:
@@ -99,7 +102,7 @@ def prestart(workspace: str | Path, kernel_name: str | None = None, start=None) 
         manager = None
         try:
             manager = (start or start_kernel)(folder, kernel_name)
-            warm(manager)
+            warm(manager, folder)
             future.set_result(manager)
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the kernel
             shutdown(manager)
