@@ -79,3 +79,21 @@ def test_a_cache_entry_from_another_state_is_not_trusted(workspace):
     manifest.write_text(manifest.read_text().replace(context.snapshot, "0.0.0-2-0000000000000000"), encoding="utf-8")
     with pytest.warns(CacheWarning, match="another store state"):
         review_context(workspace)
+
+
+def test_a_pinned_snapshot_is_read_once_per_process_and_prefetch_reads_only_an_existing_entry(workspace):
+    from coordkit.analysis import review_context as context_module
+
+    context_module._LOADED.clear()
+    assert context_module.prefetch(workspace) is None  # no cache entry yet: the command builds it, not the kernel
+    assert not (workspace / ".coordkit" / "cache").exists() or not list((workspace / ".coordkit" / "cache").glob("review-*"))
+    key = review_context(workspace).snapshot
+    assert review_context(workspace) is not review_context(workspace)  # unpinned: store state and cache checked each time
+    assert context_module.prefetch(workspace) == key
+    pinned = review_context(workspace, snapshot=key)
+    assert review_context(workspace, snapshot=key) is pinned  # a batch's kernel reads its snapshot once
+    assert pinned._pipeline is not None  # prefetch loaded the stage history (or noted there is none)
+    # the shared frames are the same as a fresh read of that state
+    fresh = review_context(workspace)
+    assert pinned.facts.reset_index(drop=True).equals(fresh.facts.reset_index(drop=True))
+    context_module._LOADED.clear()
