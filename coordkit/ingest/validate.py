@@ -12,12 +12,11 @@ non-data line with its row number.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,96 +27,22 @@ from coordkit.contract import table_spec
 from coordkit.errors import CoordkitError
 from coordkit.ingest import checks
 from coordkit.ingest.checks import CHANNEL_SYNONYMS, Batch, RejectedFile, normalise_channel
-from coordkit.ingest.mapping import canonical_text, expected_headers, extras, map_values, resolve_columns
+from coordkit.ingest.mapping import (
+    canonical_text,
+    expected_headers,
+    map_values,
+    resolve_columns,
+)
 from coordkit.ingest.messages import Message, Problems, group_messages
 from coordkit.ingest.prepare import PERSONAL_HEADER, prepare_raw
 from coordkit.ingest.presets import Preset, load_preset
 from coordkit.ingest.readers import RawTable, read_raw
 from coordkit.ingest.recognise import preamble_of
+from coordkit.ingest.result import ReadResult, build_result, failure_json, typed_frame
 from coordkit.ingest.structure import Skipped
 from coordkit.privacy import hash_contact_ids
 
 __all__ = ["CHANNEL_SYNONYMS", "STAGES", "ReadResult", "RejectedFile", "failure_json", "normalise_channel", "read_table"]
-
-
-@dataclass
-class ReadResult:
-    """The outcome of reading and validating one export."""
-
-    path: Path
-    table: str
-    preset: str
-    #: accepted rows in canonical columns (typed), plus ``extras`` (JSON of unmapped columns) and ``_source_row``
-    accepted: pd.DataFrame
-    #: one row per rejected source row: row, column, value, reason, problems, raw (JSON of the original cells)
-    rejected: pd.DataFrame
-    rows_read: int
-    merged_duplicates: int
-    warnings: list[str] = field(default_factory=list)
-    encoding: str | None = None
-    delimiter: str | None = None
-    #: non-data lines (titles, totals, footers, blank lines), never counted as data
-    skipped: list[Skipped] = field(default_factory=list)
-    #: every located message: rejected rows (error), warnings, skipped lines (info)
-    messages: list[Message] = field(default_factory=list)
-    #: whole-file decisions: {column: "numbers de (from the values)"}
-    decisions: dict = field(default_factory=dict)
-    sheet: str | None = None
-    #: (row, reason) of data rows a preset's prepare steps left out of this table (e.g. contacts that
-    #: are not leads); they are not part of rows_read
-    skipped_rows: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict:
-        return {
-            "rows_read": self.rows_read,
-            "accepted": len(self.accepted),
-            "rejected": len(self.rejected),
-            "merged_duplicates": self.merged_duplicates,
-        }
-
-    def summary(self) -> str:
-        """One line: ``deals.csv -> outcomes: 10 read, 9 accepted, 1 rejected, 0 merged``."""
-        c = self.counts
-        count = len(self.skipped) + len(self.skipped_rows)
-        skipped = f", {count} non-data lines skipped" if count else ""
-        return (
-            f"{self.path.name} -> {self.table} (preset {self.preset}): {c['rows_read']} read, "
-            f"{c['accepted']} accepted, {c['rejected']} rejected, {c['merged_duplicates']} merged duplicates{skipped}"
-        )
-
-    def grouped_messages(self, limit: int | None = None) -> list[str]:
-        return group_messages([m for m in self.messages if m.level != "info"], limit)
-
-    def to_json(self) -> dict:
-        """The machine-readable result: one object per file (``--json``)."""
-        return {
-            "file": str(self.path),
-            "preset": self.preset,
-            "table": self.table,
-            "status": "accepted",
-            "read": self.rows_read,
-            "accepted": len(self.accepted),
-            "rejected": len(self.rejected),
-            "merged": self.merged_duplicates,
-            "skipped": len(self.skipped) + len(self.skipped_rows),
-            "decisions": self.decisions,
-            "messages": [m.as_json() for m in self.messages],
-        }
-
-
-def failure_json(path: Path, table: str, preset: str, error: CoordkitError) -> dict:
-    """The ``--json`` object of a file rejected whole."""
-    messages = getattr(error, "messages", None) or [Message("error", None, None, None, error.message)]
-    counts = getattr(error, "counts", None) or {}
-    payload = [m.as_json() for m in messages]
-    if error.hint:
-        payload.append({"level": "info", "row": None, "column": None, "value": None, "text": f"hint: {error.hint}"})
-    return {
-        "file": str(path), "preset": preset, "table": table, "status": "rejected",
-        "read": counts.get("read", 0), "accepted": 0, "rejected": counts.get("read", 0), "merged": 0,
-        "skipped": counts.get("skipped", 0), "error": error.message, "messages": payload,
-    }
 
 
 # --- stages ----------------------------------------------------------------------------
@@ -130,13 +55,6 @@ def map_columns(batch: Batch) -> Batch:
         batch.warn(text, column=text.split("'")[1] if "'" in text else None)
     batch.text = canonical_text(batch.raw, batch.preset, batch.mapping)
     return batch
-
-
-def _typed_frame(batch: Batch) -> pd.DataFrame:
-    size = len(batch.raw.frame)
-    empty = pd.Series([None] * size, dtype=object)
-    return pd.DataFrame({c: pd.Series(batch.typed[c]).reset_index(drop=True) if c in batch.typed else empty
-                         for c in batch.spec.column_names})
 
 
 def key_contact_ids(batch: Batch) -> Batch:
@@ -159,7 +77,7 @@ def derive_keys(batch: Batch) -> Batch:
         if column not in typed:
             typed[column] = pd.Series([None] * len(batch.raw.frame), dtype=object)
     if batch.spec.name == "touchpoints" and pd.Series(typed["touchpoint_id"]).isna().any():
-        frame = _typed_frame(batch)
+        frame = typed_frame(batch)
         derived = _derive_touchpoint_ids(frame, [c for c in batch.spec.column_names if c != "touchpoint_id"])
         typed["touchpoint_id"] = frame["touchpoint_id"].where(frame["touchpoint_id"].notna(), derived)
     # key columns must not be NULL in the store; an optional one left empty means "whole workspace / any"
@@ -220,7 +138,7 @@ def _currency_named_by(batch: Batch, column: str) -> pd.Series:
 
 def find_duplicates(batch: Batch) -> Batch:
     """Repeated keys: identical repeats are merged; later rows that disagree with the first are rejected."""
-    typed = _typed_frame(batch)
+    typed = typed_frame(batch)
     bad = batch.problems.bad
     clean = typed.loc[[i for i in range(len(typed)) if i not in bad]]
     merged, conflicts = _duplicates(clean, batch)
@@ -296,6 +214,12 @@ def read_table(
     spec = table_spec(table)
     preset_obj = preset if isinstance(preset, Preset) else load_preset(preset, table)
     preamble, preset_obj = preamble_of(path, preset_obj)
+    from coordkit.ingest.bulk_path import read_table_bulk
+
+    bulk = read_table_bulk(path, spec, preset_obj, preamble, config, delimiter=delimiter, encoding=encoding, locale=locale,
+                           date_order=date_order, channel_policy=channel_policy, max_bad_share=max_bad_share)
+    if bulk is not None:
+        return bulk
     options = preset_obj.read
     started = time.perf_counter()
     raw = read_raw(
@@ -329,7 +253,7 @@ def read_table(
         exc.counts = {"read": raw.rows_read, "skipped": len(raw.skipped) + len(prepare_skipped)}
         raise
     with progress.step("collect results"):
-        result = _result(batch)
+        result = build_result(batch)
     progress.close()
     result.skipped_rows = prepare_skipped
     result.messages += [Message("info", row, None, None, f"{raw.name} row {row}: not read into {spec.name}: {reason}",
@@ -432,56 +356,6 @@ def _drop_preset_rows(raw: RawTable, preset: Preset) -> RawTable:
     skipped.sort(key=lambda s: s.row)
     return replace(raw, frame=raw.frame.loc[~drop].reset_index(drop=True), rows=[r for r, d in zip(raw.rows, drop) if not d],
                    skipped=skipped)
-
-
-def _result(batch: Batch) -> ReadResult:
-    raw, problems = batch.raw, batch.problems
-    typed = _typed_frame(batch)
-    typed["extras"] = extras(raw, batch.used)
-    typed["_source_row"] = batch.rows.to_numpy()
-    bad_index = problems.bad
-    keep = np.ones(len(typed), dtype=bool)
-    if bad_index:
-        keep[list(bad_index)] = False
-    if batch.merged:
-        keep[list(batch.merged)] = False
-    accepted = typed.loc[keep].reset_index(drop=True)
-
-    frame = raw.frame
-    records = []
-    for index in sorted(bad_index):
-        issues = problems.by_index[index]
-        first = issues[0]
-        records.append({
-            "row": first.row, "column": first.column or "", "value": first.value, "reason": first.text,
-            "problems": len(issues),
-            "raw": json.dumps(dict(zip(frame.columns, frame.iloc[index].tolist())), ensure_ascii=False, default=str),
-        })
-    messages = [issues[0] for _i, issues in sorted(problems.by_index.items())]
-    for row_number, reason, raw_text in raw.bad_records:
-        text = f"{raw.name} {reason}"
-        records.append({"row": row_number, "column": "", "value": raw_text[:200], "reason": text, "problems": 1,
-                        "raw": json.dumps({"_line": raw_text}, ensure_ascii=False)})
-        messages.append(Message("error", row_number, None, raw_text[:200], text, "a row has more values than the header"))
-    rejected = pd.DataFrame(records, columns=["row", "column", "value", "reason", "problems", "raw"])
-    rejected = rejected.sort_values("row", kind="stable").reset_index(drop=True)
-    messages.sort(key=lambda m: m.row or 0)
-    messages += batch.warnings
-    messages += [Message("info", s.row, None, s.text[:200], f"{raw.name} row {s.row}: skipped {s.reason}", f"skipped {s.reason}")
-                 for s in raw.skipped]
-    warnings = list(raw.warnings) + group_messages(batch.warnings)
-    if raw.skipped:
-        kinds = {}
-        for s in raw.skipped:
-            kinds.setdefault(s.reason, []).append(s.row)
-        warnings += [f"skipped {len(rows)} non-data line(s): {reason} (rows {', '.join(map(str, rows[:8]))}{', …' if len(rows) > 8 else ''})"
-                     for reason, rows in kinds.items() if reason != "blank line"]
-    return ReadResult(
-        path=raw.path, table=batch.spec.name, preset=batch.preset.name, accepted=accepted, rejected=rejected,
-        rows_read=raw.rows_read, merged_duplicates=len(batch.merged), warnings=warnings,
-        encoding=raw.encoding, delimiter=raw.delimiter, skipped=list(raw.skipped), messages=messages,
-        decisions=dict(batch.decisions), sheet=raw.sheet,
-    )
 
 
 # --- keys ------------------------------------------------------------------------------

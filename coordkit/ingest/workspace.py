@@ -297,6 +297,8 @@ class Workspace:
             report.ingest_id = self._log(report, started, content_hash, size, result)
             self._store_rejections(report.ingest_id, result, content_hash)
             apply_retention(self.duckdb, self.config.rejected_rows)  # coordkit.yaml's rejected_rows setting
+        if result.staged is not None:
+            result.staged.detach(self.duckdb)
         self._mark_data_changed(report.ingest_id)
         report.rejections = result.rejected
         report.result = result
@@ -348,26 +350,25 @@ class Workspace:
     def _upsert(self, result: ReadResult, path: Path) -> IngestReport:
         spec = table_spec(result.table)
         report = IngestReport(
-            path, spec.name, result.preset, "ok", rows_read=result.rows_read, accepted=len(result.accepted),
+            path, spec.name, result.preset, "ok", rows_read=result.rows_read, accepted=result.accepted_count,
             rejected=len(result.rejected), merged_duplicates=result.merged_duplicates, warnings=list(result.warnings),
         )
-        if result.accepted.empty:
+        if not result.accepted_count:
             return report
-        incoming = result.accepted.copy()
-        incoming["_source_file"] = path.name
-        db = self.duckdb
-        db.register("_incoming_raw", incoming)
+        db, staged = self.duckdb, result.staged
+        # rows the bulk path staged in DuckDB stream in as Arrow batches, never through pandas
+        source = staged.attach(db, path.name) if staged is not None else "_incoming_raw"
+        if staged is None:
+            db.register("_incoming_raw", result.accepted.assign(_source_file=path.name))
         try:
-            casts = ", ".join(
-                f'CAST("{c.name}" AS {_SQL_TYPES[c.dtype]}) AS "{c.name}"' for c in spec.columns
-            )
+            casts = ", ".join(f'CAST("{c.name}" AS {_SQL_TYPES[c.dtype]}) AS "{c.name}"' for c in spec.columns)
             db.execute(
                 f'CREATE OR REPLACE TEMP TABLE _incoming AS SELECT {casts}, CAST(extras AS VARCHAR) AS extras, '
-                f'CAST(_source_file AS VARCHAR) AS _source_file, CAST(_source_row AS BIGINT) AS _source_row '
-                f"FROM _incoming_raw"
+                f'CAST(_source_file AS VARCHAR) AS _source_file, CAST(_source_row AS BIGINT) AS _source_row FROM {source}'
             )
         finally:
-            db.unregister("_incoming_raw")
+            if staged is None:
+                db.unregister("_incoming_raw")
         key_join = " AND ".join(f'i."{k}" = t."{k}"' for k in spec.key)
         same = " AND ".join(
             f'i."{c}" IS NOT DISTINCT FROM t."{c}"' for c in (*spec.column_names, "extras")
@@ -376,7 +377,7 @@ class Workspace:
             f'SELECT count(*), count(*) FILTER (WHERE {same}) FROM _incoming i JOIN "{spec.name}" t ON {key_join}'
         ).fetchall()[0]
         matched, unchanged = int(existing[0]), int(existing[1])
-        report.inserted = len(incoming) - matched
+        report.inserted = result.accepted_count - matched
         report.updated = matched - unchanged
         report.unchanged = unchanged
         if spec.time_column:
