@@ -86,8 +86,8 @@ def check_order(order) -> int:
 def _state_codes(arrays: TouchArrays, order: int) -> np.ndarray:
     """Integer code of each touch's state: its last ``order`` channels (base K+1 digits, 0 = none)."""
     base = len(arrays.channels) + 1
-    pos = arrays.position
     code = arrays.channel.astype(np.int64) + 1
+    pos = arrays.position if order > 1 else None
     for back in range(1, order):
         earlier = np.zeros_like(code)
         earlier[back:] = arrays.channel[:-back].astype(np.int64) + 1
@@ -118,16 +118,18 @@ class MarkovPlan:
             state = state.astype(np.int64) + 1
         k = len(states) + 1
         last = arrays.starts + arrays.n_touches - 1
-        not_last = np.ones(len(state), dtype=bool)
-        not_last[last] = False
-        inner = np.flatnonzero(not_last)
-        # every transient step: (from * k + to), and the journey whose mass it carries
-        pair_code = np.concatenate((state[inner] * k + state[inner + 1], state[arrays.starts]))
-        self.pair_journey = np.concatenate((arrays.journey[inner], np.arange(arrays.n_journeys)))
+        # Every step between touches, as adjacent pairs of the touch array: the pair from a
+        # journey's last touch into the next journey's first gets no mass (effects), which
+        # is cheaper at 10M touches than picking the inner pairs out. Then (start) -> first touch.
+        steps = state[:-1] * k + state[1:]
+        first = state[arrays.starts]  # (start) is state 0, so its pair code is the state itself
         if k * k <= 4_000_000:  # small chains: count straight into the (from, to) grid
-            self.pairs, self.pair_index = np.arange(k * k), pair_code
+            self.pairs, self.step_index, self.first_index = np.arange(k * k), steps, first
         else:  # big higher-order chains: only the observed pairs
-            self.pairs, self.pair_index = np.unique(pair_code, return_inverse=True)
+            self.pairs, index = np.unique(np.concatenate((steps, first)), return_inverse=True)
+            self.step_index, self.first_index = index[: len(steps)], index[len(steps) :]
+        self.crossing = last[:-1]  # the step out of each journey's last touch (none after the final one)
+        self.n_touches = arrays.n_touches
         self.last_state = state[last]
         self.size = k
         base_k = len(arrays.channels) + 1
@@ -141,8 +143,11 @@ class MarkovPlan:
     def effects(self, conversions: np.ndarray, non_conversions: np.ndarray) -> tuple[float, np.ndarray]:
         """Base conversion probability and removal effect per channel for these journey masses."""
         k = self.size
-        mass = (conversions + non_conversions)[self.pair_journey]
-        pair_mass = np.bincount(self.pair_index, weights=mass, minlength=len(self.pairs))
+        journey_mass = conversions + non_conversions
+        step_mass = np.repeat(journey_mass, self.n_touches)[:-1]
+        step_mass[self.crossing] = 0.0
+        pair_mass = np.bincount(self.step_index, weights=step_mass, minlength=len(self.pairs))
+        pair_mass += np.bincount(self.first_index, weights=journey_mass, minlength=len(self.pairs))
         to_conv = np.bincount(self.last_state, weights=conversions, minlength=k)
         to_null = np.bincount(self.last_state, weights=non_conversions, minlength=k)
         keep = pair_mass > 0

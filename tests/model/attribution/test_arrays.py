@@ -187,3 +187,52 @@ def test_numpy_shapley_equals_the_pandas_closed_form_on_the_path_file(path_engin
     got = shapley_channel_credit(arrays, allocation=allocation)
     for channel, value in zip(got["channel"], got["conversions"]):
         assert value == pytest.approx(expected.get(channel, 0.0), abs=1e-9)
+
+
+def _journey_rows(arrays) -> list:
+    """Each journey as (channel names, conversions, value): comparable whatever order contacts come in."""
+    names = arrays.paths()
+    return sorted(zip(names, arrays.conversions.tolist(), arrays.conversion_value.tolist()))
+
+
+def test_a_contact_hash_collision_falls_back_to_the_exact_sort(monkeypatch):
+    """Force every contact into three hash buckets: the check hash sees it and the journeys stay per contact."""
+    import coordkit.model.attribution.duck as duck
+
+    events = _random_events(4)
+    con = connect()
+    con.register("events", events)
+    expected = event_arrays_from_sql(con, "SELECT * FROM events")
+    exact = []
+    monkeypatch.setattr(duck, "CONTACT_KEY", "hash({}) % 3")
+    real = duck._exact_sorted
+    monkeypatch.setattr(duck, "_exact_sorted", lambda *a: exact.append(1) or real(*a))
+    collided = event_arrays_from_sql(con, "SELECT * FROM events")
+    assert exact == [1]
+    assert _journey_rows(collided) == _journey_rows(expected)
+    # and both equal the Ibis engine, which groups by the contact's text
+    _same(channel_credit(collided, "w_shaped"), credit_by_channel(event_journeys(events), "w_shaped"))
+
+
+def test_conversions_tied_in_time_and_channel_take_values_in_value_order():
+    """Two conversions of one contact at one instant on one channel: the first journey gets the smaller value."""
+    events = pd.DataFrame({
+        "contact_id": ["a", "a", "a", "a", "b"],
+        "touched_at": pd.to_datetime(["2026-01-01 09:00", "2026-01-01 10:00", "2026-01-01 10:00", "2026-01-01 10:00",
+                                      "2026-01-01 10:00"], utc=True),
+        "channel": ["email", "social", "social", "social", "social"],
+        "action": ["impression", "conversion", "conversion", "conversion", "conversion"],
+        "conversion_value": [0.0, 7.0, 2.0, None, 4.0],
+    })
+    con = connect()
+    con.register("events", events)
+    arrays = event_arrays_from_sql(con, "SELECT * FROM events")
+    # by hand: a missing value is worth 0, so a's journeys are (email, social) ending at 0, then (social) 2,
+    # then (social) 7; b's one 4 (the order of the rows in the data does not matter)
+    assert _journey_rows(arrays) == sorted([(("email", "social"), 1.0, 0.0), (("social",), 1.0, 2.0),
+                                            (("social",), 1.0, 7.0), (("social",), 1.0, 4.0)])
+    shuffled = events.iloc[[3, 1, 4, 2, 0]]
+    con.register("shuffled", shuffled)
+    assert _journey_rows(event_arrays_from_sql(con, "SELECT * FROM shuffled")) == _journey_rows(arrays)
+    for model in ("first", "linear", "position", "markov"):
+        _same(channel_credit(arrays, model), credit_by_channel(event_journeys(events), model))
