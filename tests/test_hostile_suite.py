@@ -73,6 +73,7 @@ HOSTILE: dict[str, list[str] | str] = {
     "tests/ingest/test_checkins.py": ["test_two_processes_saving_at_once_keep_every_note",
                                       "test_a_store_held_by_another_process_gives_a_clear_lock_error"],
     "tests/ingest/test_checkins_transfer.py": ALL,
+    "tests/ingest/test_store_released.py": ALL,
     "tests/cli/test_environment_errors.py": ALL,
     "tests/report/test_review_batch.py": ["test_an_ingest_during_a_batch_does_not_mix_store_states",
                                           "test_no_personal_data_in_any_rendered_file_and_no_other_teams_quality_facts"],

@@ -13,6 +13,7 @@ Ibis has no upsert; everything that reads goes through Ibis.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -151,7 +152,7 @@ class Workspace:
 
     # --- connection ----------------------------------------------------------
 
-    def _connect(self):
+    def _connect(self, schema: bool = True):
         if self.backend is not None:
             return self.backend
         import duckdb
@@ -187,7 +188,7 @@ class Workspace:
         con.raw_sql("SET TimeZone = 'UTC'")
         # DuckDB's own bar floods a redirected stderr during long upserts; coordkit prints its own
         con.raw_sql("SET enable_progress_bar = false")
-        if not self.read_only:
+        if not self.read_only and schema:
             for spec in TABLES.values():
                 con.raw_sql(_table_ddl(spec))
                 # a store made by an older coordkit lacks columns the contract added since
@@ -196,6 +197,24 @@ class Workspace:
             con.raw_sql(_LOG_DDL)
             con.raw_sql(_REJECTED_DDL)
         return con
+
+    @contextlib.contextmanager
+    def _store_released(self):
+        """Close the store while this process reads and validates a file, then open it again.
+
+        DuckDB lets one process hold a store file for writing, and nobody else
+        open it meanwhile: holding it through a long validation made check-in
+        saves and reviews in other processes fail. Reopening waits for them
+        (up to ``lock_timeout_seconds``).
+        """
+        if self.backend is not None or not self._owns_con or self.read_only:
+            yield
+            return
+        self.close()
+        try:
+            yield
+        finally:
+            self.con = self._connect(schema=False)  # the tables were made when it was first opened
 
     @property
     def duckdb(self) -> duckdb.DuckDBPyConnection:
@@ -284,7 +303,8 @@ class Workspace:
         try:
             from coordkit.ingest.validate import read_table
 
-            result = read_table(path, table, preset, config=self.config, **read_options)
+            with self._store_released():  # other processes may open the store meanwhile
+                result = read_table(path, table, preset, config=self.config, **read_options)
         except CoordkitError as exc:
             report = IngestReport(path, table, preset_name, "failed", message=exc.message)
             with self.write_lock():
