@@ -20,6 +20,7 @@ limits agree to the last bit.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from coordkit.errors import ParameterError, allowed_values_message
 from coordkit.model.pipelines import KNOWN_PIPELINES, LOST_STAGES, WON_STAGES
@@ -51,6 +52,9 @@ FUNNEL_COLUMNS = (
     "xmr_rule",
 )
 
+#: the embedded store inside a workspace folder, as ``coordkit.ingest.workspace`` lays it out (tested equal);
+#: not imported from there, which would import its file locking and the data contract
+STORE_PATH = (".coordkit", "workspace.duckdb")
 _DAY_US = 86_400_000_000
 _EPOCH = dt.date(1970, 1, 1)
 _NO_TIME = float("inf")
@@ -97,10 +101,9 @@ def _read_store(folder):
     import duckdb
 
     from coordkit.config import load_config
-    from coordkit.ingest.workspace import store_path
 
     config = load_config(folder)
-    store = store_path(folder)
+    store = Path(folder).joinpath(*STORE_PATH)
     if config.backend not in (None, "", "duckdb") or not store.is_file():
         return None
     try:

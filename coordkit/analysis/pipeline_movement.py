@@ -82,6 +82,24 @@ def _slow_stages(data: PipelineData, slow_factor: float, min_stays: int) -> tupl
     return overall, slow.reset_index(drop=True)
 
 
+def _opportunities_only(data: PipelineData) -> PipelineData:
+    ids = data.outcomes.loc[data.outcomes["kind"] == "opportunity", "outcome_id"]
+    return replace(
+        data,
+        outcomes=data.outcomes[data.outcomes["outcome_id"].isin(ids)].reset_index(drop=True),
+        history=data.history[data.history["outcome_id"].isin(ids)].reset_index(drop=True),
+    )
+
+
+def _nouns(data: PipelineData) -> dict:
+    """Pipeline -> what its outcomes are called in a sentence ("leads" for a lead lifecycle)."""
+    kinds = data.history[["outcome_id", "pipeline"]].drop_duplicates("outcome_id").merge(
+        data.outcomes[["outcome_id", "kind"]], on="outcome_id"
+    )
+    most = kinds.groupby("pipeline")["kind"].agg(lambda k: k.value_counts().index[0])
+    return {p: "leads" if kind == "lead" else "opportunities" for p, kind in most.items()}
+
+
 def _nothing_to_show(week, team: str, reason: str) -> PipelineMovement:
     empty = pd.DataFrame()
     return PipelineMovement(week, team, empty, empty, empty, empty, empty, empty, [], [reason])
@@ -119,16 +137,19 @@ def compute_pipeline_movement(
     team = team or "all"
     view = data_as_of(full, as_of)
     signals = _conversion_signals(view, team, months)
-    stage_times, slow = _slow_stages(view, slow_factor, min_stays)
-    stuck = find_stuck_deals(view)
+    # time in stage and stuck deals are about opportunities (a lead lifecycle shows in the conversion signals)
+    deals = _opportunities_only(view)
+    stage_times, slow = _slow_stages(deals, slow_factor, min_stays)
+    stuck = find_stuck_deals(deals)
     velocity = compute_pipeline_velocity(view, weeks=13)
     forecast = forecast_quarter(view, simulations=2000, target_team=team)
 
     sentences = []
+    nouns = _nouns(view)
     for row in signals.itertuples():
         who = f"{row.team} " if team == "all" else ""
         sentences.append(
-            f"Signal: {who}opportunities created in {_month_name(row.cohort)} moved from {row.stage} to "
+            f"Signal: {who}{nouns.get(row.pipeline, 'opportunities')} created in {_month_name(row.cohort)} moved from {row.stage} to "
             f"{row.next_stage} at {row.next_step_conversion:.0%} ({row.advanced} of {row.reached}); usual "
             f"{row.xmr_centre:.0%}, limits {max(row.xmr_lower, 0):.0%} to {min(row.xmr_upper, 1):.0%}."
         )

@@ -14,6 +14,7 @@ DEMO_FILES = (
     ("targets.csv", "targets"),
     ("spend.csv", "spend"),
     ("outcome_stages.csv", "outcome_stages"),
+    ("lead_stages.csv", "outcome_stages"),
 )
 
 

@@ -20,6 +20,7 @@ from coordkit.demo.exports import (
     targets,
     weekly_metrics,
 )
+from coordkit.demo.lead_stages import simulate_lead_lifecycle, truth_lead_lifecycle
 from coordkit.demo.messy import messy_outcomes, messy_outputs, messy_touchpoints
 from coordkit.demo.outcomes import deal_fields, generate_outcomes, opp_lead_key, outcome_rows
 from coordkit.demo.outputs import build_campaigns, generate_outputs
@@ -61,8 +62,10 @@ def _simulate(streams) -> SimpleNamespace:
     )
     rows = plan_exports(streams[5], outcome_rows(streams[6], leads, opps, outputs, contacts))
     rows, stages = simulate_stage_history(streams[10], rows)
+    lead_stages = simulate_lead_lifecycle(streams[11], rows)
     return SimpleNamespace(
         stages=stages,
+        lead_stages=lead_stages,
         calendar=calendar,
         outputs=outputs,
         contacts=contacts,
@@ -100,6 +103,7 @@ def _render_exports(streams, sim: SimpleNamespace) -> tuple[dict[str, pd.DataFra
         "targets": targets(weekly, sim.calendar),
         "spend": spend(streams[9], sim.outputs),
         "outcome_stages": sim.stages,
+        "lead_stages": sim.lead_stages,
     }
     state = {
         "weekly": weekly,
@@ -114,7 +118,8 @@ def generate_demo(directory, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     """Write the demo workspace's CSVs and ground truth into ``directory``; return paths by table name.
 
     Keys: ``outputs``, ``touchpoints``, ``outcomes``, ``outcomes_update``,
-    ``targets``, ``spend``, ``outcome_stages``, ``ground_truth`` (JSON) and
+    ``targets``, ``spend``, ``outcome_stages``, ``lead_stages`` (the leads' lifecycle,
+    also ingested as ``outcome_stages``), ``ground_truth`` (JSON) and
     ``ground_truth_md``.
     The same seed always gives byte-identical files.
     """
@@ -144,6 +149,7 @@ def generate_demo(directory, seed: int = DEFAULT_SEED) -> dict[str, Path]:
         extra,
     )
     truth["planted"]["pipeline_movement"] = truth_stages(sim.rows, sim.stages)
+    truth["planted"]["lead_lifecycle"] = truth_lead_lifecycle(sim.rows, sim.lead_stages)
     files["ground_truth"] = directory / "ground_truth.json"
     files["ground_truth_md"] = directory / "GROUND_TRUTH.md"
     files["ground_truth"].write_text(

@@ -11,7 +11,7 @@ import pandas as pd
 from coordkit.contract import CHANNELS
 
 DEFAULT_SEED = 20261116
-GENERATOR_VERSION = 2  # 2: stage history (outcome_stages.csv) and its planted facts
+GENERATOR_VERSION = 3  # 2: stage history (outcome_stages.csv) and its planted facts; 3: lead lifecycle (lead_stages.csv)
 
 # ---------------------------------------------------------------- calendar
 FIRST_MONDAY = np.datetime64("2025-09-29", "D")

@@ -128,6 +128,13 @@ def test_unknown_team_is_refused_with_the_known_ones(hand_workspace, tmp_path, c
     assert "nope" in err and "t1" in err and "t2" in err and "Traceback" not in err
 
 
+def test_store_path_is_the_workspace_modules():
+    from coordkit.analysis.funnel_store import STORE_PATH
+    from coordkit.ingest.workspace import STORE_DIR, STORE_FILE
+
+    assert STORE_PATH == (STORE_DIR, STORE_FILE)
+
+
 def test_pairwise_sum_adds_in_numpys_order():
     rng = random.Random(7)
     for n in list(range(1, 140)) + [255, 256, 300, 1000]:
