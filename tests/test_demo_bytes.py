@@ -28,6 +28,12 @@ History of the pinned hashes:
    outputs, touchpoints, targets and spend keep the hashes of version 1. Taken
    from two runs (``coordkit demo`` and ``generate_demo`` in another process)
    that agreed on every file.
+3. generator version 3 (lead lifecycle): lead_stages.csv is new (drawn from
+   its own random stream), ground_truth.json and GROUND_TRUTH.md gain the
+   lead-lifecycle section (version 3, planted.lead_lifecycle, the new file's
+   row counts); every other CSV keeps the hash of version 2. Taken the same
+   way (``coordkit demo`` and ``generate_demo`` in another process agreed on
+   every file).
 """
 
 from __future__ import annotations
@@ -36,10 +42,11 @@ import hashlib
 
 import pytest
 
-# sha256 of every file generate_demo writes, seed 20261116, generator version 2
+# sha256 of every file generate_demo writes, seed 20261116, generator version 3
 EXPORT_SHA256 = {
-    "ground_truth.json": "b5147ea9b72033462b4b341a89b2bab33f8885dd998bbcd1675205c3c7239042",
-    "GROUND_TRUTH.md": "9fcd15f3f7dabe8b4095976ce75dd27b13e3cab40b5d7305ebc1735f31dcb597",
+    "ground_truth.json": "9658abbed12b80a054eb242a87a5c63c224f3e800a16162f1614d35c722e253a",
+    "GROUND_TRUTH.md": "6ac8f94d7be9567dfb285c3a3ecb4556de0e569656bb5826d8b1dae0c2171d7e",
+    "lead_stages.csv": "d1a2620cdf6feca497f4e1d15600b0fb0d0841dfda5db09191103dc91746dd7b",
     "outcome_stages.csv": "e9558aab4b765c60c5aa3cecf11060cae17c51bdb81059756d519dfa26408b2b",
     "outcomes.csv": "376c2b067e86918907c425a98a660f7784a82f323521b743b31896427a27253c",
     "outcomes_update.csv": "10419108f4c0774417c53c258e73d47bd4522055c700a66d8c63b3fb15b12509",
