@@ -100,6 +100,19 @@ def _nouns(data: PipelineData) -> dict:
     return {p: "leads" if kind == "lead" else "opportunities" for p, kind in most.items()}
 
 
+def _velocity_trend(row, money) -> str:
+    """The XmR judgement of the latest week-to-week change of velocity, as a clause."""
+    change = row.get("weekly_change")
+    if change is None or pd.isna(change) or pd.isna(row.get("change_lower")):
+        return ""
+    signed = ("+" if change >= 0 else "-") + money(abs(change))
+    bounds = f"{'-' if row['change_lower'] < 0 else '+'}{money(abs(row['change_lower']))} to " \
+        f"{'-' if row['change_upper'] < 0 else '+'}{money(abs(row['change_upper']))}"
+    if "outside_limits" in row["change_rule"]:
+        return f" Signal: this week's change, {signed} a day, is outside its natural range ({bounds})."
+    return f" This week's change, {signed} a day, is within its natural range ({bounds}): noise."
+
+
 def _nothing_to_show(week, team: str, reason: str) -> PipelineMovement:
     empty = pd.DataFrame()
     return PipelineMovement(week, team, empty, empty, empty, empty, empty, empty, [], [reason])
@@ -141,7 +154,7 @@ def compute_pipeline_movement(
     deals = _opportunities_only(view)
     stage_times, slow = _slow_stages(deals, slow_factor, min_stays)
     stuck = find_stuck_deals(deals)
-    velocity = compute_pipeline_velocity(view, weeks=13)
+    velocity = compute_pipeline_velocity(view, weeks=26)
     forecast = forecast_quarter(view, simulations=2000, target_team=team)
 
     sentences = []
@@ -167,14 +180,16 @@ def compute_pipeline_movement(
         )
     latest = velocity.dropna(subset=["velocity_per_day"])
     if len(latest):
-        now, then = latest.iloc[-1], latest.iloc[0]
-        # velocity is a trailing 13-week figure: successive weeks share most of their data, so it is
-        # compared with 13 weeks earlier rather than judged week by week on an XmR chart
+        now = latest.iloc[-1]
+        then = latest.iloc[max(len(latest) - 14, 0)]
+        money = lambda value: format_amount(value, full.currency)
+        # velocity is a trailing 13-week figure, so its level is compared with 13 weeks earlier and its
+        # week-to-week change (which shares almost no data with the previous change) is judged on an XmR chart
         sentences.append(
-            f"Pipeline velocity {format_amount(now['velocity_per_day'], full.currency)} a day "
+            f"Pipeline velocity {money(now['velocity_per_day'])} a day "
             f"({int(now['open_opportunities'])} open opportunities x {now['win_rate']:.0%} win rate x "
-            f"{format_amount(now['avg_deal_size'], full.currency)} average won deal / {now['cycle_days']:.0f}-day cycle); "
-            f"{format_amount(then['velocity_per_day'], full.currency)} a day in the week of {then['week']}."
+            f"{money(now['avg_deal_size'])} average won deal / {now['cycle_days']:.0f}-day cycle); "
+            f"{money(then['velocity_per_day'])} a day in the week of {then['week']}." + _velocity_trend(now, money)
         )
     sentences += [forecast_sentence(row, full.currency) for _, row in forecast.iterrows()]
     return PipelineMovement(

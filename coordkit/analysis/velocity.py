@@ -105,7 +105,11 @@ def compute_pipeline_velocity(
     """Weekly pipeline velocity for the ``weeks`` weeks ending at ``as_of``, with its XmR judgement.
 
     Columns: segment, week (Monday), open_opportunities, win_rate, avg_deal_size,
-    cycle_days, velocity_per_day, xmr_centre, xmr_lower, xmr_upper, xmr_rule.
+    cycle_days, velocity_per_day, xmr_centre, xmr_lower, xmr_upper, xmr_rule (the
+    level's chart: successive weeks share most of their data, so read its runs
+    with care), weekly_change (velocity minus the week before), change_centre,
+    change_lower, change_upper, change_rule (the XmR chart of the weekly
+    changes: the trend's signal-or-noise judgement).
     """
     opps = data.outcomes[data.outcomes["kind"] == "opportunity"].assign(segment=lambda f: segments_of(f, by))
     ends = [data.as_of - pd.Timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
@@ -136,11 +140,19 @@ def compute_pipeline_velocity(
         columns=["segment", "week", "open_opportunities", "win_rate", "avg_deal_size", "cycle_days", "velocity_per_day"],
     )
     out = out.assign(xmr_centre=np.nan, xmr_lower=np.nan, xmr_upper=np.nan, xmr_rule="")
+    out["weekly_change"] = out.groupby("segment", sort=False)["velocity_per_day"].diff()
+    out = out.assign(change_centre=np.nan, change_lower=np.nan, change_upper=np.nan, change_rule="")
     for _, series in out.groupby("segment", sort=False):
-        values = series["velocity_per_day"].dropna()
-        if len(values) < 3:
-            continue
-        chart = compute_xmr(values.to_numpy())
-        out.loc[values.index, ["xmr_centre", "xmr_lower", "xmr_upper"]] = chart[["centre", "lower_limit", "upper_limit"]].to_numpy()
-        out.loc[values.index, "xmr_rule"] = chart["rule"].to_numpy()
+        _xmr_into(out, series["velocity_per_day"].dropna(), "xmr_centre", "xmr_lower", "xmr_upper", "xmr_rule")
+        # the trend's judgement: a trailing figure's week-to-week change is driven by the week that came
+        # in and the one that dropped out, so successive changes share almost no data (unlike the levels)
+        _xmr_into(out, series["weekly_change"].dropna(), "change_centre", "change_lower", "change_upper", "change_rule")
     return out
+
+
+def _xmr_into(out: pd.DataFrame, values: pd.Series, centre: str, lower: str, upper: str, rule: str) -> None:
+    if len(values) < 3:
+        return
+    chart = compute_xmr(values.to_numpy())
+    out.loc[values.index, [centre, lower, upper]] = chart[["centre", "lower_limit", "upper_limit"]].to_numpy()
+    out.loc[values.index, rule] = chart["rule"].to_numpy()
