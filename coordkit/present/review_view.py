@@ -364,6 +364,7 @@ def summary_markdown(review: WeeklyReview, report_link: str | None = None) -> st
         if row.qtd_target == row.qtd_target:
             quarter = f"; {row.quarter} to date {format_percent(row.qtd_pct)} of target"
         lines.append(f"- *{row.label}*: {fmt(row.value)}, {judged}{quarter}. {row.position}")
+    lines += _pipeline_forecast_line(review)
     if review.team_table is not None and not review.team_table.empty:
         teams = [f"{_chat_text(escape_markdown(row.team))} {format_percent(row.pct_of_target)}{' (signal)' if row.signal else ''}"
                  for row in review.team_table.head(8).itertuples()]
@@ -379,6 +380,18 @@ def summary_markdown(review: WeeklyReview, report_link: str | None = None) -> st
     if report_link:
         lines += ["", f"Full review: {report_link}"]
     return "\n".join(lines) + "\n"
+
+
+def _pipeline_forecast_line(review: WeeklyReview) -> list[str]:
+    """The quarter's won-revenue forecast against target, when the review's pipeline movement was attached."""
+    movement = review.extra_sections.get("pipeline_movement")
+    forecast = getattr(movement, "forecast", None)
+    if forecast is None or forecast.empty or "won_revenue" not in set(forecast["metric"]):
+        return []
+    from coordkit.analysis.forecast import forecast_sentence
+
+    row = forecast[forecast["metric"] == "won_revenue"].iloc[0]
+    return [f"- *Quarter forecast*: {_chat_text(escape_markdown(forecast_sentence(row, review.currency)))}"]
 
 
 def save_review_files(review: WeeklyReview, sidecar: str | None) -> None:

@@ -51,3 +51,21 @@ def test_checkin_panel_names_the_slump(demo_workspace):
     assert "apac-search-always-on" in explorer.pipeline.value
     explorer.set_team("north-america")  # seen before: shown at once from the cache
     assert "June 2026" in explorer.pipeline.value
+
+
+def test_chat_summary_has_the_quarter_forecast_against_the_recounted_target(rendered, demo_workspace):
+    import csv
+
+    from coordkit.analysis.narrative import format_amount
+
+    # the 2026-Q4 won-revenue target of north-america: its weekly targets from October to December, by csv
+    with (demo_workspace / "exports" / "targets.csv").open(encoding="utf-8", newline="") as handle:
+        target = sum(
+            float(r["value"]) for r in csv.DictReader(handle)
+            if r["team"] == "north-america" and r["metric"] == "won_revenue" and "2026-10-01" <= r["week"] < "2027-01-01"
+        )
+    summary = rendered["north-america"].summary.read_text(encoding="utf-8")
+    lines = [line for line in summary.splitlines() if line.startswith("- *Quarter forecast*:")]
+    assert len(lines) == 1
+    assert "2026-Q4 closes at" in lines[0] and "of won revenue" in lines[0]
+    assert f"of the {format_amount(target, 'USD')} target" in lines[0]
