@@ -204,6 +204,7 @@ def run_status(args) -> int:
         print(f"{len(log)} ingests, {failed} failed; last: {Path(log['file'].iloc[-1]).name} at {log['finished_at'].iloc[-1]}")
         totals = log[log["status"] == "ok"][["rows_read", "accepted", "rejected", "merged_duplicates"]].sum()
         print("rows read {rows_read} = accepted {accepted} + rejected {rejected} + merged duplicates {merged_duplicates} (all ingests)".format(**totals.astype(int).to_dict()))
+        _print_failed_files(log)
     for warning in kept_apart:
         print(f"warning: {warning}")
     from coordkit.cli.campaigns_cmd import print_campaign_coverage
@@ -217,6 +218,14 @@ def run_status(args) -> int:
     if kept:
         print(kept)
     return 0
+
+
+def _print_failed_files(log) -> None:
+    """Each file whose latest ingest failed, with the reason (the reviews name the file only)."""
+    latest = log.sort_values("ingest_id").drop_duplicates(["file", "table_name"], keep="last")
+    for row in latest[latest["status"] != "ok"].itertuples(index=False):
+        when = row.finished_at.strftime("%Y-%m-%d %H:%M UTC") if hasattr(row.finished_at, "strftime") else row.finished_at
+        print(f"failed: {Path(row.file).name} ({row.table_name}) at {when}: {row.message}")
 
 
 def _rejected_rows_kept(ws) -> str:

@@ -70,6 +70,10 @@ def test_a_failed_ingest_is_named_in_the_next_review_of_the_teams_it_concerns(wo
     assert not [n for n in everyone if "apac-deals.csv" in n and "failed" in n]
 
     # the reason is where the workspace's owner looks: coordkit status
+    assert main(["status", "--workspace", str(folder)]) == 0
+    status = [line for line in capsys.readouterr().out.splitlines() if line.startswith("failed: ")]
+    assert [line for line in status if line.startswith("failed: emea-deals.csv (outcomes) at ")]
+    assert [line for line in status if line.startswith("failed: mystery.csv (outcomes) at ") and "missing column" in line]
     (exports / "emea-deals.csv").write_text(_deals("emea"), encoding="utf-8")
     assert main(["ingest", str(exports / "emea-deals.csv"), "--as", "outcomes", "--workspace", str(folder)]) == 0
     emea = _notes(folder, "emea")
