@@ -76,7 +76,8 @@ def credit(workspaces):
     results = {}
     for model in MODELS:
         results[model] = [
-            attribute_outcomes(ws.table("touchpoints"), ws.table("outcomes"), ws.table("outputs"), model)
+            attribute_outcomes(ws.table("touchpoints"), ws.table("outcomes"), ws.table("outputs"), model,
+                               **({"custom_weights": CUSTOM_WEIGHTS} if model == "custom" else {}))
             for ws in workspaces
         ]
     return results
@@ -84,8 +85,10 @@ def credit(workspaces):
 
 #: ages, epochs and per-journey windows (time decay); a memtable joined on Spark and
 #: lag/lead walks (Markov); milestone journeys, their windows and the open-deal end (full_path);
-#: the rule models are compared on event journeys in test_spark_parity
-MODELS = ("time_decay", "markov", "full_path")
+#: the rule models are compared on event journeys in test_spark_parity; the other milestone
+#: models (lead-creation touch; custom weights with a closed-won stage, so acceleration and pending)
+MODELS = ("time_decay", "markov", "full_path", "u_shaped", "w_shaped", "custom")
+CUSTOM_WEIGHTS = {"first_touch": 0.15, "lead_creation": 0.25, "opportunity_creation": 0.3, "closed_won": 0.2, "other": 0.1}
 
 
 @pytest.mark.parametrize("model", MODELS)
