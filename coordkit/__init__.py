@@ -33,6 +33,7 @@ _PUBLIC = {
     "show_what_moved": "coordkit.present.review_view",
     "show_trends": "coordkit.present.review_view",
     "show_data_quality": "coordkit.present.review_view",
+    "show_deliverables": "coordkit.present.deliverables_view",
     "summary_markdown": "coordkit.present.review_view",
     "save_review_files": "coordkit.present.review_view",
     "render_review": "coordkit.report.review",

@@ -15,7 +15,7 @@ import pandas as pd
 
 from coordkit.model.calendar import week_bounds
 
-__all__ = ["DELIVERABLE_STATES", "compute_deliverables"]
+__all__ = ["DELIVERABLE_STATES", "compute_deliverables", "deliverables_of_week"]
 
 #: states, in the order a review lists them
 DELIVERABLE_STATES = ("overdue", "due", "done", "done late")
@@ -32,17 +32,23 @@ def compute_deliverables(ws, week: dt.date, team: str | None = None) -> pd.DataF
 
     >>> compute_deliverables(open_workspace("team", read_only=True), dt.date(2026, 3, 9))  # doctest: +SKIP
     """
-    start, end = week_bounds(week, ws.config)
     if "deliverables" not in ws.con.list_tables():
         return pd.DataFrame(columns=_COLUMNS)
-    frame = ws.con.table("deliverables").to_pandas()
+    return deliverables_of_week(ws.con.table("deliverables").to_pandas(), week, team, ws.config)
+
+
+def deliverables_of_week(frame: pd.DataFrame, week: dt.date, team: str | None = None, config=None) -> pd.DataFrame:
+    """:func:`compute_deliverables` on the rows of the ``deliverables`` table (a frame; it is not changed)."""
+    start, end = week_bounds(week, config)
+    if frame.empty:
+        return pd.DataFrame(columns=_COLUMNS)
     if team is not None and team != "all":
         frame = frame[frame["team"] == team]
     due = pd.to_datetime(frame["due_at"], utc=True)
     done_at = pd.to_datetime(frame["done_at"], utc=True)
     # a tool that says "done" without a date (Trello's Due Complete, a monday.com status) is done
     # at an unknown time: it counts as done, never as overdue, and is listed in no week
-    is_done = frame["done"].fillna(False).astype(bool) | done_at.notna()
+    is_done = frame["done"].astype("boolean").fillna(False).astype(bool) | done_at.notna()
     open_at_end = ~is_done | (done_at >= end)
     done_this_week = done_at.ge(start) & done_at.lt(end)
     state = pd.Series(None, index=frame.index, dtype=object)

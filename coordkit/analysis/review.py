@@ -118,6 +118,8 @@ class WeeklyReview:
     late_this_week: int = 0
     #: spend and efficiency: plan against actual, pacing, cost per opportunity, ROAS (see coordkit.analysis.spend)
     spend: object = None
+    #: deliverables due, done and overdue this week (see coordkit.analysis.review_deliverables)
+    deliverables: object = None
     #: the all-teams review only: one row per team (pipeline created against target, signal, report file)
     team_table: pd.DataFrame | None = None
     extra_sections: dict = field(default_factory=dict)
@@ -182,6 +184,7 @@ class WeeklyReview:
             "attributed_by_channel": self.attributed_by_channel.to_dict("records"),
             "data_quality_notes": self.quality_notes,
             "attribution_notes": self.attribution_notes,
+            "deliverables": self.deliverables.to_dict() if self.deliverables is not None else None,
         }
         return json.dumps(_strict(payload), indent=2, allow_nan=False, ensure_ascii=False)
 
@@ -303,9 +306,11 @@ def compute_weekly_review(
         attribution_notes=[n for n in [volume_note(model, float(by_channel.loc[by_channel["channel"] != NOT_CREDITED,
                                                                               "opportunities_13w"].sum()))] if n],
     )
+    from coordkit.analysis.review_deliverables import deliverables_section
     from coordkit.analysis.spend import compute_spend
 
     review.spend = compute_spend(outputs, context.spend, credit, week, team)
+    review.deliverables = deliverables_section(context.deliverables, week, team, config)
     for name, hook in SECTION_HOOKS.items():
         review.extra_sections[name] = hook(context, review, facts, outputs)
     if team == ALL_TEAMS:

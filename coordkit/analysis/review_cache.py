@@ -28,7 +28,7 @@ __all__ = ["CACHE_DIR", "CacheWarning", "cache_key", "has_context_cache", "read_
 
 CACHE_DIR = "cache"
 #: bumped when the layout changes: an older cache is then simply not found
-LAYOUT = 2
+LAYOUT = 3
 #: entries of older store states are kept this long (a running batch may still read them)
 KEEP_SECONDS = 3600
 

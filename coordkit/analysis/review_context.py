@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ReviewContext", "prefetch", "review_context", "review_pipeline_data"]
 
 ALL_TEAMS = "all"
-_FRAMES = ("facts", "outputs", "targets", "spend", "ingest_log", "rejected", "touch_counts")
+_FRAMES = ("facts", "outputs", "targets", "spend", "ingest_log", "rejected", "touch_counts", "deliverables")
 #: outcome columns a review needs; contact and account ids stay in the store (they can be e-mail addresses)
 _FACT_DROP = ("contact_id", "account_id")
 
@@ -71,6 +71,8 @@ class ReviewContext:
     #: the week of the newest dated row (may be a week still in progress: it can be reviewed, it is not the default)
     last_data_week: dt.date | None = None
     team: str = ALL_TEAMS
+    #: tasks and cards from project tools (the ``deliverables`` table; empty when none were ingested)
+    deliverables: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame, repr=False)
     _credits: dict = dataclasses.field(default_factory=dict, repr=False)
     _workspace: object = dataclasses.field(default=None, repr=False)
     #: the pipeline's stage history (load_pipeline), read at most once per context; False: the workspace has none
@@ -306,6 +308,7 @@ def _read_context(ws: Workspace) -> ReviewContext:
         rejected=_rejected(ws.rejected_rows()),
         touch_counts=_touch_counts(ws),
         linking=_linking_summary(ws),
+        deliverables=ws.con.table("deliverables").to_pandas() if "deliverables" in ws.con.list_tables() else pd.DataFrame(),
         _workspace=ws,
     )
 

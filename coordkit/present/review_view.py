@@ -17,6 +17,7 @@ from coordkit.analysis.narrative import escape_markdown
 from coordkit.analysis.review import ALL_TEAMS, NOT_CREDITED, WeeklyReview
 from coordkit.numbers import format_amount, format_metric, format_percent, is_missing
 from coordkit.present import charts
+from coordkit.present.deliverables_view import deliverables_markdown
 from coordkit.present.html import badge_html, escape, section_html, table_html
 
 __all__ = [
@@ -374,6 +375,9 @@ def summary_markdown(review: WeeklyReview, report_link: str | None = None) -> st
     if not review.activity_without_outcome.empty:
         names = ", ".join(_chat_text(escape_markdown(c)) for c in review.activity_without_outcome["campaign"].head(3))
         lines += ["", f"Spend or activity without outcome: {names}."]
+    deliverables = deliverables_markdown(review.deliverables)
+    if deliverables:
+        lines += ["", deliverables]
     caveat = review.biggest_caveat()
     if caveat:
         lines += ["", f"Data caveat: {caveat}"]
