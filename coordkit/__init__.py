@@ -38,7 +38,7 @@ _PUBLIC = {
     "save_review_files": "coordkit.present.review_view",
     "render_review": "coordkit.report.review",
     "render_reviews": "coordkit.report.review",
-    "checkin": "coordkit.present.widgets",
+    "checkin": "coordkit.present.checkin_view",
     "campaign_editor": "coordkit.present.campaigns_editor",
     "campaign_suggestions": "coordkit.model.campaigns_decide",
     "apply_campaign_choices": "coordkit.model.campaigns_decide",

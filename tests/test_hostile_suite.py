@@ -53,7 +53,7 @@ HOSTILE: dict[str, list[str] | str] = {
     "tests/analysis/test_narrative.py": ["test_user_strings_are_escaped"],
     "tests/analysis/test_pipeline_movement.py": ["test_findings_are_escaped"],
     "tests/present/test_charts.py": ["test_labels_from_the_data_are_escaped_and_shown_whole"],
-    "tests/present/test_widgets.py": ["test_every_user_string_is_escaped", "test_saving_persists_keeps_history_and_escapes"],
+    "tests/present/test_checkin_view.py": ["test_every_user_string_is_escaped", "test_saving_persists_keeps_history_and_escapes"],
     "tests/browser/test_review_html.py": ["test_script_injection_from_a_campaign_name_shows_as_text",
                                           "test_review_opens_offline_with_charts_and_no_code"],
     "tests/report/test_review_render.py": [
@@ -93,7 +93,7 @@ NOT_HOSTILE = {
     "tests/test_hostile_suite.py": "this file names the patterns",
     "tests/present/test_charts.py::test_svg_is_static_scales_to_its_column_and_keeps_text_legible":
         "asserts that the SVG has no <script>; feeds ordinary labels",
-    "tests/present/test_widgets.py::test_trend_chart_marks_the_weeks_that_fire_a_rule":
+    "tests/present/test_checkin_view.py::test_trend_chart_marks_the_weeks_that_fire_a_rule":
         "asserts that the chart has no <script>; feeds ordinary labels",
 }
 

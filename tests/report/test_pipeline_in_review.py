@@ -37,17 +37,16 @@ def test_review_names_the_slump_for_its_team_only(rendered, ground_truth):
 
 
 def test_checkin_panel_names_the_slump(demo_workspace):
-    from coordkit.present.pipeline_view import wait_for_pipeline_panels
-    from coordkit.present.widgets import CheckinExplorer
+    from coordkit.present.checkin_view import CheckinExplorer
 
-    explorer = CheckinExplorer(demo_workspace, team="north-america", week=WEEK)
-    wait_for_pipeline_panels()  # the panel is filled from a background thread
+    explorer = CheckinExplorer(demo_workspace, team="north-america", week=WEEK, prefetch=False)
+    explorer.wait()  # the panel is filled from a background thread
     assert "June 2026" in explorer.pipeline.value and "Proposal to Negotiation" in explorer.pipeline.value
     explorer.set_team("emea")
-    wait_for_pipeline_panels()
+    explorer.wait()
     assert "June 2026" not in explorer.pipeline.value and "stuck" in explorer.pipeline.value
     explorer.set_team("apac")
-    wait_for_pipeline_panels()
+    explorer.wait()
     assert "apac-search-always-on" in explorer.pipeline.value
     explorer.set_team("north-america")  # seen before: shown at once from the cache
     assert "June 2026" in explorer.pipeline.value

@@ -21,7 +21,7 @@ from coordkit.errors import ParameterError, WorkspaceError
 from coordkit.ingest.checkins import list_checkins
 from coordkit.ingest.workspace import open_workspace
 from coordkit.model.calendar import trailing_weeks
-from coordkit.present.widgets import ALL_CHANNELS, CheckinExplorer, checkin
+from coordkit.present.checkin_view import ALL_CHANNELS, CheckinExplorer, checkin
 
 pytestmark = pytest.mark.slow  # builds the demo workspace (~20 s)
 
@@ -329,6 +329,7 @@ def test_last_weeks_actions_are_a_checklist_and_a_note_is_final_once_a_later_one
 def test_the_explorer_holds_no_connection(writable):
     explorer = CheckinExplorer(writable, team="emea")
     explorer.save(decisions="d")
+    explorer.wait()  # its background work (the pipeline panel reads the store once) is over
     with open_workspace(writable) as ws:  # a read-write open in this process would fail if one were held
         assert ws.table("checkins").count().execute() == 1
 
@@ -393,3 +394,24 @@ def test_the_notebook_builds_the_explorer(demo, repo_root, tmp_path):
              if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(views) == 1
     assert not [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_trend_spec_rebuilt_for_a_new_week_equals_the_charts_own(explorer, demo):
+    """The check-in reuses one spec per chart layout and swaps the data in: the result must be chart_trends' own spec."""
+    from coordkit.present import charts
+    from coordkit.present.checkin_charts import trends_spec
+
+    context = review_context(demo)
+    for team, week in (("all", "2026-W47"), ("north-america", "2026-W46"), ("emea", "2026-W20"), ("apac", "2025-W45"),
+                       ("north-america", "2026-W45")):
+        trends = compute_weekly_review(context, week=week, team=team).trends
+        fresh = charts.chart_spec(charts.chart_trends(trends, "USD"))
+        assert trends_spec(trends, "USD", explorer.data) == fresh, (team, week)
+    assert sum(1 for key in explorer.data._memo if key[0] == "trends-template") < 5  # templates were reused
+
+
+def test_a_change_updates_widgets_in_place(explorer):
+    explorer.set_team("all").set_week("2026-W47").set_channel(ALL_CHANNELS)
+    children, box, trends = explorer.widget.children, explorer.carried, explorer.trends
+    explorer.set_week("2026-W46").set_team("emea").set_channel("email")
+    assert explorer.widget.children == children and explorer.carried is box and explorer.trends is trends
