@@ -74,7 +74,7 @@ def test_the_shown_interval_is_credit_intervals_on_the_windows_opportunities(con
 
 def test_the_range_is_on_the_review_page_and_in_the_checkin(context, demo_workspace):
     from coordkit.present.review_view import show_outputs_to_outcomes
-    from coordkit.present.widgets import CheckinExplorer
+    from coordkit.present.checkin_view import CheckinExplorer
 
     review = compute_weekly_review(context, week=WEEK, team="emea", model="position")
     page = html.unescape(show_outputs_to_outcomes(review).data)
