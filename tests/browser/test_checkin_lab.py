@@ -280,12 +280,12 @@ def test_checkin_notebook_in_jupyterlab(lab, lab_root):
     assert all(urlparse(url).hostname not in LOCAL_HOSTS for url in blocked)
     picks = sorted(timings[k] for k in ("change week", "change team", "change channel", "drill into a campaign"))
     p95 = picks[min(len(picks) - 1, round(0.95 * (len(picks) - 1)))]
-    print(f"\npicker changes p95: {p95 * 1000:.0f} ms (goal 300 ms)")
+    p50 = (picks[1] + picks[2]) / 2
+    print(f"\npicker changes p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (goal 300 ms) at load "
+          f"{os.getloadavg()[0]:.1f}")
     print("\ncheck-in in JupyterLab (ms): " + ", ".join(f"{name} {seconds * 1000:.0f}" for name, seconds in timings.items())
           + f"; kernel time of the team change {kernel_ms} ms; blocked non-local requests: {len(blocked)}"
           + (f" ({sorted({urlparse(u).hostname for u in blocked})})" if blocked else "")
           + (f"; page errors: {errors}" if errors else ""))
-    # the kernel side is measured in tests/present/test_checkin_view.py and benchmarks/checkin.py; here the round trip through the
-    # comm and the browser's rendering is added, on a machine shared with other jobs
-    for name in ("change week", "change team", "change channel", "save check-in"):
-        assert timings[name] < 2.0, f"{name} took {timings[name]:.1f} s in the browser"
+    # speed is printed, not asserted (project rule: no timing asserts in tests; the machine is shared):
+    # benchmarks/checkin.py measures the kernel's share, this test the round trip through JupyterLab
