@@ -80,51 +80,52 @@ def main() -> None:
                         help="cached: as an installed package runs (default); none: compile every import, every process")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="ck-bench-"))
-    env = environment(args.bytecode, scratch)
-    workspace = args.workspace
-    if workspace is None:
-        workspace = scratch / "demo"
-        teams = ["--teams", str(args.teams)] if args.teams else []
-        seconds, _, _ = run([*COORDKIT, "demo", str(workspace), "--no-review", *teams], env)
-        print(f"built the demo workspace in {seconds:.1f} s")
-    out = scratch / "reviews"
-    team = "north-america-01" if args.teams else "north-america"
-    one = [*COORDKIT, "review", "--workspace", str(workspace), "--week", "2026-W46", "--team", team, "--out", str(out)]
-    every = [*COORDKIT, "review", "--workspace", str(workspace), "--week", "2026-W46", "--all-teams", "--out", str(out)]
-    count = args.teams or 3
-    label = f"all teams ({count} + all)"
-    goal_all = GOAL_ALL_100 if count == 100 else None
-    cases = [
-        ("one team, cold cache", one, True, None),
-        ("one team, warm cache", one, False, GOAL_ONE),
-        (f"{label}, cold cache", every, True, goal_all),
-        (f"{label}, warm cache", every, False, goal_all),
-    ]
-    if args.only:
-        cases = [case for case in cases if case[0].startswith("one" if args.only == "one" else "all")]
-    if args.bytecode == "cached":
-        run(one, env)  # untimed: fills the bytecode folder (and the review cache)
-    print(f"machine: {os.cpu_count()} cores; bytecode: {args.bytecode}; repeat: {args.repeat}")
-    header = f"{'case':34} {'wall s':>7} {'min s':>6} {'CPU s':>6} {'RSS MB':>7} {'load':>5} {'goal s':>7} {'wall/goal':>9}"
-    print(header)
-    for name, command, cold, goal in cases:
-        times, cpus, peaks = [], [], []
-        load = os.getloadavg()[0]
-        for _ in range(args.repeat):
-            if cold:
-                clear_cache(workspace)
-            else:
-                run(one, env)  # make sure the cache is warm
-            seconds, cpu, peak = run(command, env)
-            times.append(seconds)
-            cpus.append(cpu)
-            peaks.append(peak)
-        wall = statistics.median(times)
-        verdict = f"{goal:7.0f} {wall / goal:9.2f}" if goal else f"{'':7} {'':9}"
-        print(f"{name:34} {wall:7.1f} {min(times):6.1f} {statistics.median(cpus):6.1f} {max(peaks):7.0f} {load:5.1f} {verdict}")
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
-    shutil.rmtree(scratch, ignore_errors=True)
-
+    try:
+        env = environment(args.bytecode, scratch)
+        workspace = args.workspace
+        if workspace is None:
+            workspace = scratch / "demo"
+            teams = ["--teams", str(args.teams)] if args.teams else []
+            seconds, _, _ = run([*COORDKIT, "demo", str(workspace), "--no-review", *teams], env)
+            print(f"built the demo workspace in {seconds:.1f} s")
+        out = scratch / "reviews"
+        team = "north-america-01" if args.teams else "north-america"
+        one = [*COORDKIT, "review", "--workspace", str(workspace), "--week", "2026-W46", "--team", team, "--out", str(out)]
+        every = [*COORDKIT, "review", "--workspace", str(workspace), "--week", "2026-W46", "--all-teams", "--out", str(out)]
+        count = args.teams or 3
+        label = f"all teams ({count} + all)"
+        goal_all = GOAL_ALL_100 if count == 100 else None
+        cases = [
+            ("one team, cold cache", one, True, None),
+            ("one team, warm cache", one, False, GOAL_ONE),
+            (f"{label}, cold cache", every, True, goal_all),
+            (f"{label}, warm cache", every, False, goal_all),
+        ]
+        if args.only:
+            cases = [case for case in cases if case[0].startswith("one" if args.only == "one" else "all")]
+        if args.bytecode == "cached":
+            run(one, env)  # untimed: fills the bytecode folder (and the review cache)
+        print(f"machine: {os.cpu_count()} cores; bytecode: {args.bytecode}; repeat: {args.repeat}")
+        header = f"{'case':34} {'wall s':>7} {'min s':>6} {'CPU s':>6} {'RSS MB':>7} {'load':>5} {'goal s':>7} {'wall/goal':>9}"
+        print(header)
+        for name, command, cold, goal in cases:
+            times, cpus, peaks = [], [], []
+            load = os.getloadavg()[0]
+            for _ in range(args.repeat):
+                if cold:
+                    clear_cache(workspace)
+                else:
+                    run(one, env)  # make sure the cache is warm
+                seconds, cpu, peak = run(command, env)
+                times.append(seconds)
+                cpus.append(cpu)
+                peaks.append(peak)
+            wall = statistics.median(times)
+            verdict = f"{goal:7.0f} {wall / goal:9.2f}" if goal else f"{'':7} {'':9}"
+            print(f"{name:34} {wall:7.1f} {min(times):6.1f} {statistics.median(cpus):6.1f} {max(peaks):7.0f} {load:5.1f} {verdict}")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 if __name__ == "__main__":
     main()
