@@ -55,8 +55,9 @@ def deliverables_of_week(frame: pd.DataFrame, week: dt.date, team: str | None = 
     state[due.ge(start) & due.lt(end) & open_at_end] = "due"
     state[due.lt(start) & open_at_end] = "overdue"
     # a due date is a day: work finished any time on that day is on time
-    state[done_this_week & (due.isna() | (done_at <= due + pd.Timedelta(days=1)))] = "done"
-    state[done_this_week & due.notna() & (done_at > due + pd.Timedelta(days=1))] = "done late"
+    # (before the next day starts: a completion date with no time, the day after, is late)
+    state[done_this_week & (due.isna() | (done_at < due + pd.Timedelta(days=1)))] = "done"
+    state[done_this_week & due.notna() & (done_at >= due + pd.Timedelta(days=1))] = "done late"
     out = frame.assign(state=state, due_at=due, done_at=done_at)[state.notna()]
     order = {s: i for i, s in enumerate(DELIVERABLE_STATES)}
     out = out.assign(_order=out["state"].map(order)).sort_values(["_order", "due_at", "title"], kind="stable")

@@ -174,3 +174,21 @@ def test_the_sections_states_match_a_recount_of_each_export(tmp_path, export, ro
             assert section.counts["deliverables"].sum() == len(got)
             seen += len(got)
         assert seen > 0
+
+
+def test_a_due_date_is_a_whole_day_and_no_more():
+    import pandas as pd
+
+    from coordkit.analysis.deliverables import deliverables_of_week
+
+    frame = pd.DataFrame({
+        "deliverable_id": ["on the day", "late evening", "next day (date only)"],
+        "title": ["a", "b", "c"], "campaign": None, "owner": None, "team": None, "platform": None, "status": None,
+        "done": True,
+        "due_at": [pd.Timestamp("2026-03-04", tz="UTC")] * 3,
+        "done_at": [pd.Timestamp("2026-03-04", tz="UTC"), pd.Timestamp("2026-03-04T23:59", tz="UTC"),
+                    pd.Timestamp("2026-03-05", tz="UTC")],
+    })
+    got = deliverables_of_week(frame, WEEK)
+    assert dict(zip(got["deliverable_id"], got["state"])) == {
+        "on the day": "done", "late evening": "done", "next day (date only)": "done late"}
