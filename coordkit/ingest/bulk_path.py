@@ -26,7 +26,6 @@ the stored tables, the counts and the messages.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -88,7 +87,7 @@ class _Options:
 
 
 def read_table_bulk(path, spec, preset, preamble, config, *, delimiter=None, encoding=None, locale=None, date_order=None,
-                    channel_policy=None, max_bad_share=None):
+                    channel_policy=None, max_bad_share=None, for_store=False):
     """The ReadResult of ``path`` read in bulk, or None when the exact path must read it (why: LAST_FALLBACK)."""
     global LAST_FALLBACK
     path = Path(path)
@@ -104,26 +103,25 @@ def read_table_bulk(path, spec, preset, preamble, config, *, delimiter=None, enc
     con = duckdb.connect(":memory:", config={
         "threads": min(2, os.cpu_count() or 1), "memory_limit": _MEMORY_LIMIT,
         "temp_directory": str(folder / "spill"), "preserve_insertion_order": True})
+    staged = Staged(con, folder, spec)
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")
-        result = _read(path, con, folder, spec, preset, preamble, config, options)
+        result = _read(path, con, staged, spec, preset, preamble, config, options)
+        if for_store:
+            staged.to_parquet()
     except NotInBulk as reason:
         LAST_FALLBACK = f"{path.name}: {reason}"
-        result = None
+        staged.release()
+        return None
     except BaseException:
-        con.close()
-        shutil.rmtree(folder, ignore_errors=True)
+        staged.release()
         raise
-    if result is None:
-        con.close()
-        shutil.rmtree(folder, ignore_errors=True)
-    else:
-        LAST_FALLBACK = None
+    LAST_FALLBACK = None
     return result
 
 
-def _read(path: Path, con, folder: Path, spec, preset, preamble, config, options: _Options):
+def _read(path: Path, con, staged: Staged, spec, preset, preamble, config, options: _Options):
     from coordkit.ingest import validate
 
     progress = validate._Progress(path.name, path.stat().st_size, 5)
@@ -146,11 +144,10 @@ def _read(path: Path, con, folder: Path, spec, preset, preamble, config, options
             raise
         with progress.step("collect results (bulk)"):
             result = validate.build_result(batch)
-            staged_rows = plan.stage_accepted(result.accepted)
+            staged.rows = plan.stage_accepted(result.accepted)
     finally:
         progress.close()
-    return replace(result, accepted=None, staged=Staged(con, folder, staged_rows, spec), rows_read=body.data_rows,
-                   skipped_rows=prepare_skipped)
+    return replace(result, accepted=None, staged=staged, rows_read=body.data_rows, skipped_rows=prepare_skipped)
 
 
 class _CountedRaw:

@@ -1,10 +1,13 @@
-"""Accepted rows the bulk path keeps in DuckDB until the workspace inserts them.
+"""Accepted rows the bulk path keeps out of pandas until the workspace inserts them.
 
-A :class:`Staged` set is table ``accepted`` of the bulk path's own DuckDB
-connection (in memory, spilling to a temporary folder beyond its memory cap),
-closed and removed when the set is garbage-collected. The workspace reads it
-as an Arrow stream into its own ``INSERT ... SELECT``, so the rows never pass
-through pandas; ``ReadResult.accepted`` builds a DataFrame only when asked.
+A :class:`Staged` set is view ``accepted`` of the bulk path's private
+in-memory DuckDB (memory capped, spilling to a temporary folder). Before an
+ingest stores them (:meth:`Staged.to_parquet`), they are written to a Parquet
+file in that folder and the DuckDB is closed, so its memory is free before
+the workspace's DuckDB (closed meanwhile, so other processes can use the
+store) opens again and inserts from a view of the file with
+``INSERT ... SELECT``. ``ReadResult.accepted`` builds a DataFrame only when
+asked; :meth:`Staged.release` removes the folder once the rows are stored.
 """
 
 from __future__ import annotations
@@ -13,30 +16,55 @@ import shutil
 import weakref
 from pathlib import Path
 
+from coordkit.errors import CoordkitError
+
 __all__ = ["Staged"]
 
-#: DuckDB's memory cap while the workspace inserts staged rows (joins and sorts spill to disk beyond it)
-INSERT_MEMORY_LIMIT = "500MB"
 
-
-def _release(con, folder: str) -> None:
+def _free(holder: dict, folder: str) -> None:
     try:
-        con.close()
+        if holder.get("con") is not None:
+            holder["con"].close()
     finally:
+        holder["con"] = None
         shutil.rmtree(folder, ignore_errors=True)
 
 
 class Staged:
-    """Rows in table ``accepted`` of ``con``: canonical columns, extras, _source_row."""
+    """Rows in view ``accepted`` of a private DuckDB, or in ``folder/accepted.parquet``."""
 
-    def __init__(self, con, folder: Path, rows: int, spec):
-        self.con, self.folder, self.rows, self.spec = con, Path(folder), int(rows), spec
-        self._memory_limit = None
-        self._finalizer = weakref.finalize(self, _release, con, str(self.folder))
+    kind = "VIEW"  # the workspace reads them through a view (of the file), never a copy
+
+    def __init__(self, con, folder: Path, spec):
+        self.folder, self.spec, self.rows, self.released = Path(folder), spec, 0, False
+        self._holder = {"con": con}
+        self._finalizer = weakref.finalize(self, _free, self._holder, str(self.folder))
+
+    @property
+    def parquet(self) -> Path:
+        return self.folder / "accepted.parquet"
+
+    def to_parquet(self) -> None:
+        """Write the rows to the Parquet file and close the DuckDB that held them."""
+        con = self._holder["con"]
+        con.execute(f"COPY (SELECT * FROM accepted) TO '{self._quoted()}' (FORMAT parquet, COMPRESSION snappy)")
+        con.close()
+        self._holder["con"] = None
+
+    def _quoted(self) -> str:
+        return self.parquet.as_posix().replace("'", "''")
+
+    def _select(self) -> str:
+        return f"read_parquet('{self._quoted()}')" if self._holder["con"] is None else "accepted"
 
     def to_frame(self):
         """The accepted rows as the exact path's DataFrame (file order; booleans as True/False/None objects)."""
-        frame = self.con.execute("SELECT * FROM accepted ORDER BY _source_row").fetch_arrow_table().to_pandas()
+        if self.released:
+            raise CoordkitError("the accepted rows were stored in the workspace and released; read them from there")
+        import duckdb
+
+        con = self._holder["con"] or duckdb.connect()
+        frame = con.execute(f"SELECT * FROM {self._select()} ORDER BY _source_row").fetch_arrow_table().to_pandas()
         for column in self.spec.columns:
             if column.dtype in ("bool", "string"):
                 values = frame[column.name].astype(object)
@@ -45,22 +73,17 @@ class Staged:
         return frame
 
     def attach(self, db, source_file: str) -> str:
-        """Stream the rows into the workspace connection ``db``; return the name to select them from (once)."""
-        self._memory_limit = db.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-        db.execute(f"SET memory_limit = '{INSERT_MEMORY_LIMIT}'")
+        """The relation the workspace connection ``db`` selects the rows from (with ``_source_file``)."""
+        if self._holder["con"] is not None:
+            self.to_parquet()
         name = source_file.replace("'", "''")
-        reader = self.con.execute(f"SELECT *, '{name}' AS _source_file FROM accepted").to_arrow_reader(100_000)
-        db.register("_bulk_incoming", reader)
-        return "_bulk_incoming"
+        return f"(SELECT *, '{name}' AS _source_file FROM {self._select()})"
 
     def detach(self, db) -> None:
-        """After the write transaction: forget the stream and restore the memory limit."""
-        try:
-            db.unregister("_bulk_incoming")
-        finally:
-            if self._memory_limit:
-                db.execute(f"SET memory_limit = '{self._memory_limit}'")
-                self._memory_limit = None
+        """After the write transaction: remove the rows."""
+        self.release()
 
-    def remove(self) -> None:
+    def release(self) -> None:
+        """Remove the staged rows (their DuckDB and their file)."""
+        self.released = True
         self._finalizer()

@@ -197,8 +197,12 @@ def read_table(
     channel_policy: str | None = None,
     locale: str | None = None,
     date_order: str | None = None,
+    for_store: bool = False,
 ) -> ReadResult:
     """Read one export, map it onto ``table`` through ``preset`` and validate every row.
+
+    ``for_store``: the accepted rows are about to be stored; the bulk path then keeps them in a
+    Parquet file the workspace inserts from (and frees its DuckDB memory) instead of in memory.
 
     Raises :class:`SchemaError` when a required column is missing,
     :class:`RejectedFile` (a ValidationError) when a whole-file question has no
@@ -217,7 +221,8 @@ def read_table(
     from coordkit.ingest.bulk_path import read_table_bulk
 
     bulk = read_table_bulk(path, spec, preset_obj, preamble, config, delimiter=delimiter, encoding=encoding, locale=locale,
-                           date_order=date_order, channel_policy=channel_policy, max_bad_share=max_bad_share)
+                           date_order=date_order, channel_policy=channel_policy, max_bad_share=max_bad_share,
+                           for_store=for_store)
     if bulk is not None:
         return bulk
     options = preset_obj.read

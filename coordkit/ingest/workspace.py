@@ -304,7 +304,7 @@ class Workspace:
             from coordkit.ingest.validate import read_table
 
             with self._store_released():  # other processes may open the store meanwhile
-                result = read_table(path, table, preset, config=self.config, **read_options)
+                result = read_table(path, table, preset, config=self.config, for_store=True, **read_options)
         except CoordkitError as exc:
             report = IngestReport(path, table, preset_name, "failed", message=exc.message)
             with self.write_lock():
@@ -376,14 +376,14 @@ class Workspace:
         if not result.accepted_count:
             return report
         db, staged = self.duckdb, result.staged
-        # rows the bulk path staged in DuckDB stream in as Arrow batches, never through pandas
-        source = staged.attach(db, path.name) if staged is not None else "_incoming_raw"
+        # rows the bulk path staged in this DuckDB are read where they are (a view), never through pandas
+        source, kind = (staged.attach(db, path.name), staged.kind) if staged is not None else ("_incoming_raw", "TABLE")
         if staged is None:
             db.register("_incoming_raw", result.accepted.assign(_source_file=path.name))
         try:
             casts = ", ".join(f'CAST("{c.name}" AS {_SQL_TYPES[c.dtype]}) AS "{c.name}"' for c in spec.columns)
             db.execute(
-                f'CREATE OR REPLACE TEMP TABLE _incoming AS SELECT {casts}, CAST(extras AS VARCHAR) AS extras, '
+                f'CREATE OR REPLACE TEMP {kind} _incoming AS SELECT {casts}, CAST(extras AS VARCHAR) AS extras, '
                 f'CAST(_source_file AS VARCHAR) AS _source_file, CAST(_source_row AS BIGINT) AS _source_row FROM {source}'
             )
         finally:
@@ -425,7 +425,7 @@ class Workspace:
                 [ingest_id],
             )
         del updates
-        db.execute("DROP TABLE _incoming")
+        db.execute(f"DROP {kind} _incoming")
         self._reserved_ingest_id = ingest_id
         return report
 
