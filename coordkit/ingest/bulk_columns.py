@@ -16,6 +16,7 @@ import json
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from coordkit.ingest import checks
@@ -40,6 +41,8 @@ from coordkit.ingest.readers import RawTable
 
 __all__ = ["Plan", "plan_columns"]
 
+#: categorical columns with at most this many distinct values are read with CASE, more with a join
+_CASE_VALUES = 64
 _SQL_TYPES = {"string": "VARCHAR", "float": "DOUBLE", "int": "DOUBLE", "timestamp": "TIMESTAMPTZ", "bool": "BOOLEAN"}
 
 
@@ -373,13 +376,21 @@ def _categorical(plan: Plan, column, exprs, mapping, prepared, options) -> bool:
         plan.simple[name] = "true" if row["ok"] else "false"
         plan.textnull[name] = "true" if row["tnull"] else "false"
         return True
+    plan.sources[name] = exprs[source]
+    if len(table) <= _CASE_VALUES:
+        # a few values: CASE expressions cost less than a join on a million rows
+        def case(column: str, other: str) -> str:
+            whens = " ".join(f"WHEN {sql_text(src)} THEN {_literal(value)}" for src, value in zip(table["src"], table[column]))
+            return f'(CASE b."s_{name}" {whens} ELSE {other} END)'
+
+        plan.value[name], plan.simple[name], plan.textnull[name] = case("typed", "NULL"), case("ok", "false"), case("tnull", "true")
+        return True
     alias = f"m{len(plan.joins)}"
     table_name = f"map_{len(plan.joins)}"
     plan.con.register("_map", table)
     plan.con.execute(f"CREATE OR REPLACE TABLE {table_name} AS SELECT CAST(src AS VARCHAR) AS src, CAST(typed AS VARCHAR) AS typed, "
                      "ok, tnull FROM _map")
     plan.con.unregister("_map")
-    plan.sources[name] = exprs[source]
     plan.joins.append(f'LEFT JOIN {table_name} {alias} ON {alias}.src = b."s_{name}"')
     plan.value[name] = f"{alias}.typed"
     plan.simple[name] = f"{alias}.ok"
@@ -400,6 +411,14 @@ def _extras(columns, used, exprs) -> str:
                    f"THEN replace(replace({value}, '\\', '\\\\'), '\"', '\\\"') ELSE {value} END)")
         pieces.append(f"(CASE WHEN {value} <> '' THEN {key} || {escaped} || '\"' END)")
     return "('{' || concat_ws(', ', " + ", ".join(pieces) + ") || '}')"
+
+
+def _literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    return sql_text(value)
 
 
 def _missing(value) -> bool:

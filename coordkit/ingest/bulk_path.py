@@ -44,7 +44,7 @@ from coordkit.ingest.staged import Staged
 __all__ = ["BULK_PATH_MIN_BYTES", "read_table_bulk"]
 
 #: files at least this big take the bulk path (measured: docs/ingest.md); COORDKIT_BULK_MIN_BYTES overrides it
-BULK_PATH_MIN_BYTES = 4_000_000
+BULK_PATH_MIN_BYTES = 16_000_000
 _MEMORY_LIMIT = "500MB"
 #: why the last file was left to the exact path (for tests and COORDKIT_STAGE_TIMES)
 LAST_FALLBACK: str | None = None
@@ -110,7 +110,8 @@ def read_table_bulk(path, spec, preset, preamble, config, *, delimiter=None, enc
         result = _read(path, con, staged, spec, preset, preamble, config, options)
         if for_store:
             staged.to_parquet()
-    except NotInBulk as reason:
+    except (NotInBulk, duckdb.Error) as reason:
+        # a DuckDB failure (out of memory or disk for its spill files) leaves the file to the exact path
         LAST_FALLBACK = f"{path.name}: {reason}"
         staged.release()
         return None

@@ -62,7 +62,7 @@ def flags_sql(header_cells: list[str], width: int, controls: bool) -> str:
     # controls: a regular expression over every cell only when the file holds one somewhere
     unusual_chars = (f"(CASE WHEN {ascii_only} THEN {_CONTROLS.format(joined) if controls else 'false'} "
                      f"ELSE regexp_matches({joined}, '{BAD_CHARS}') END)")
-    repeated = f"lower(trim(c0)) = {_literal(key0)}"
+    repeated = f"(CASE WHEN length(c0) < {len(key0)} THEN false ELSE lower({stripped('c0')}) = {_literal(key0)} END)"
     if not key0.isascii():
         repeated += r" OR regexp_matches(c0, '[^\x00-\x7f]')"
     totals = rf"regexp_matches({first}, '(?i)total|summe|gesamt|totaal|all +rows|[^\x00-\x7f]')"
