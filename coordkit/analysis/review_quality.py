@@ -30,7 +30,7 @@ import pandas as pd
 
 from coordkit.analysis.metrics import UNASSIGNED
 
-__all__ = ["data_quality", "failed_ingest_teams", "failed_ingests", "late_flags"]
+__all__ = ["data_quality", "failed_ingest_teams", "failed_ingests", "late_flags", "latest_failures"]
 
 ALL_TEAMS = "all"
 REASON_COLUMNS = ["file", "column", "rows", "example"]
@@ -104,6 +104,27 @@ def data_quality(context, team: str, week: dt.date):
     return quality, reasons, notes
 
 
+def latest_failures(log: pd.DataFrame) -> pd.DataFrame:
+    """The ingest-log rows of files whose latest attempt failed and that no later ingest fixed.
+
+    A failure is kept per (file, table). A download no preset recognised is
+    logged with table ``""``; any later successful ingest of the same file
+    (under whichever table) supersedes it.
+    """
+    if log.empty or "status" not in log:
+        return log.iloc[0:0]
+    ordered = log.sort_values("ingest_id")
+    latest = ordered.drop_duplicates(["file", "table_name"], keep="last")
+    failed = latest[latest["status"] != "ok"]
+    last_ok = ordered[ordered["status"] == "ok"].groupby("file")["ingest_id"].max().to_dict()
+    unrecognised = failed["table_name"].fillna("").eq("").to_numpy()
+    fixed_later = [
+        bool(unknown) and int(ingest_id) < last_ok.get(file, -1)
+        for unknown, ingest_id, file in zip(unrecognised, failed["ingest_id"], failed["file"])
+    ]
+    return failed.loc[[not fixed for fixed in fixed_later]] if len(failed) else failed
+
+
 def failed_ingest_teams(ws, log: pd.DataFrame) -> pd.DataFrame:
     """``log`` plus a ``teams`` column: for each failed ingest, the teams (JSON list) of the rows its file brought before.
 
@@ -115,8 +136,7 @@ def failed_ingest_teams(ws, log: pd.DataFrame) -> pd.DataFrame:
     if log.empty or "status" not in log:
         return out
     tables = set(ws.con.list_tables())
-    latest = log.sort_values("ingest_id").drop_duplicates(["file", "table_name"], keep="last")
-    for index, row in latest[latest["status"] != "ok"].iterrows():  # failures a later ingest has not fixed
+    for index, row in latest_failures(log).iterrows():  # failures a later ingest has not fixed
         name, table = Path(str(row["file"])).name, str(row["table_name"])
         teams: set[str] = set()
         if table in tables:
@@ -143,12 +163,11 @@ def failed_ingests(log: pd.DataFrame) -> pd.DataFrame:
     columns = ["file", "table", "failed_at", "teams"]
     if log.empty or "status" not in log:
         return pd.DataFrame(columns=columns)
-    latest = log.sort_values("ingest_id").groupby(["file", "table_name"], as_index=False).last()
-    failed = latest[latest["status"] != "ok"]
+    failed = latest_failures(log)
     teams = failed["teams"] if "teams" in failed else pd.Series("[]", index=failed.index)
     return pd.DataFrame({
         "file": failed["file"].map(lambda p: Path(str(p)).name),
-        "table": failed["table_name"],
+        "table": failed["table_name"].fillna(""),
         "failed_at": pd.to_datetime(failed["finished_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC"),
         "teams": teams.map(lambda t: json.loads(t) if isinstance(t, str) and t else []),
     }, columns=columns).reset_index(drop=True)
@@ -158,7 +177,8 @@ def _failed_notes(failed: pd.DataFrame, team: str) -> list[str]:
     """One line per failed file this review must mention (names and times only, never a value or a reason)."""
     notes = []
     for row in failed.itertuples(index=False):
-        where = f"{row.file} ({row.table}) failed to ingest at {row.failed_at}"
+        what = row.table or "not recognised as any export coordkit reads"
+        where = f"{row.file} ({what}) failed to ingest at {row.failed_at}"
         if team == ALL_TEAMS:
             notes.append(f"{where}; its new rows are not in any review. `coordkit status` gives the reason.")
         elif team in row.teams:

@@ -92,6 +92,8 @@ def run_ingest(args) -> int:
         for item in planned:
             if item.error is not None:
                 failed = failed or getattr(item.error, "exit_code", ValidationError.exit_code)
+                if item.path.is_file():  # a download nothing recognised: the next review must say it is missing
+                    ws.record_failed_ingest(item.path, "", str(args.preset or ""), item.error.message)
                 if args.json:
                     _print_json(failure_json(item.path, str(args.table or ""), str(args.preset or ""), item.error))
                 else:
@@ -222,10 +224,11 @@ def run_status(args) -> int:
 
 def _print_failed_files(log) -> None:
     """Each file whose latest ingest failed, with the reason (the reviews name the file only)."""
-    latest = log.sort_values("ingest_id").drop_duplicates(["file", "table_name"], keep="last")
-    for row in latest[latest["status"] != "ok"].itertuples(index=False):
+    from coordkit.analysis.review_quality import latest_failures
+
+    for row in latest_failures(log).itertuples(index=False):
         when = row.finished_at.strftime("%Y-%m-%d %H:%M UTC") if hasattr(row.finished_at, "strftime") else row.finished_at
-        print(f"failed: {Path(row.file).name} ({row.table_name}) at {when}: {row.message}")
+        print(f"failed: {Path(row.file).name} ({row.table_name or 'not recognised'}) at {when}: {row.message}")
 
 
 def _rejected_rows_kept(ws) -> str:

@@ -306,10 +306,7 @@ class Workspace:
             with self._store_released():  # other processes may open the store meanwhile
                 result = read_table(path, table, preset, config=self.config, for_store=True, **read_options)
         except CoordkitError as exc:
-            report = IngestReport(path, table, preset_name, "failed", message=exc.message)
-            with self.write_lock():
-                report.ingest_id = self._log(report, started, content_hash, size, None)
-            self._mark_data_changed(report.ingest_id)  # the next review must name the failure (its cache keys on this)
+            self.record_failed_ingest(path, table, preset_name, exc.message, started=started)
             raise
         # reading and validating happen above, outside the lock: only the write transaction holds it
         with self.write_lock():
@@ -323,6 +320,20 @@ class Workspace:
         report.rejections = result.rejected
         report.result = result
         return report
+
+    def record_failed_ingest(self, path: str | Path, table: str, preset: str, message: str, *, started=None) -> int:
+        """Log a file that could not be ingested, so ``status`` and the next review name it.
+
+        ``table`` is ``""`` for a download no preset recognised: it has no table yet,
+        and any later successful ingest of the same file supersedes the failure.
+        """
+        path = Path(path)
+        content_hash, size = _file_hash(path) if path.is_file() else (None, None)
+        report = IngestReport(path, table, preset or "", "failed", message=message)
+        with self.write_lock():
+            report.ingest_id = self._log(report, started or dt.datetime.now(dt.UTC), content_hash, size, None)
+        self._mark_data_changed(report.ingest_id)  # the next review must name the failure (its cache keys on this)
+        return report.ingest_id
 
     def mark_data_changed(self, reason: str = "campaign map") -> None:
         """Tell caches of derived data that what the tables read as has changed (a new campaign map)."""

@@ -89,3 +89,34 @@ def test_the_review_json_of_a_team_carries_the_failure(workspace, tmp_path):
     notes = json.loads(review.to_json())["data_quality_notes"]
     assert [n for n in notes if "apac-deals.csv (outcomes) failed to ingest" in n]
     assert not [n for n in _notes(folder, "emea") if "apac-deals.csv" in n]
+
+
+def test_a_download_no_preset_recognises_is_named_in_the_next_review_until_it_gets_in(workspace, capsys):
+    """A folder ingest where one download's headers match no preset: before, it was printed once
+    ("NOT INGESTED") and then missing from every review; now it is logged and named."""
+    folder, exports = workspace
+    _notes(folder, "emea")  # fill the cache first: the failure must show without deleting it
+    drop = exports / "drop"
+    drop.mkdir()
+    (drop / "q4-mystery-export.csv").write_text(f"Foo,Bar\n1,{ADDRESS}\n", encoding="utf-8")
+    assert main(["ingest", str(drop), "--workspace", str(folder)]) != 0
+    out = capsys.readouterr().out
+    assert "q4-mystery-export.csv: NOT INGESTED" in out
+
+    for team in ("emea", "apac", "all"):
+        notes = _notes(folder, team)
+        named = [n for n in notes if "q4-mystery-export.csv (not recognised as any export" in n]
+        assert named, (team, notes)
+        assert not [n for n in notes if ADDRESS in n]  # the name only, nothing from inside the file
+    assert main(["status", "--workspace", str(folder)]) == 0
+    status = [line for line in capsys.readouterr().out.splitlines() if line.startswith("failed: ")]
+    assert [line for line in status if line.startswith("failed: q4-mystery-export.csv (not recognised) at ")]
+
+    # the owner says what it is: the next ingest of the same file supersedes the failure
+    (drop / "q4-mystery-export.csv").write_text(OUTPUTS.replace("\np", "\nq"), encoding="utf-8")
+    assert main(["ingest", str(drop / "q4-mystery-export.csv"), "--as", "outputs", "--workspace", str(folder)]) == 0
+    for team in ("emea", "all"):
+        assert not [n for n in _notes(folder, team) if "q4-mystery-export.csv" in n]
+    assert main(["status", "--workspace", str(folder)]) == 0
+    assert "q4-mystery-export.csv" not in "\n".join(
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("failed: "))
