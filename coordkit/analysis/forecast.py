@@ -74,11 +74,13 @@ def _win_probabilities(data: PipelineData, horizon_days: float, history_weeks: i
     snaps = [data.as_of - pd.Timedelta(weeks=k) for k in range(1, history_weeks + 1)]
     snaps = [s for s in snaps if s + horizon <= data.as_of]
     if not snaps:
-        return pd.DataFrame({"open": [], "won": []})
+        return pd.DataFrame({"open": [], "won": [], "deals": []})
     times = np.array([s.tz_convert(None).to_datetime64() for s in snaps])
     # opportunities only: a lead lifecycle's steps are another pipeline's
     opp_ids = data.outcomes.loc[data.outcomes["kind"] == "opportunity", "outcome_id"]
     ids, steps = _steps_at(data.history[data.history["outcome_id"].isin(opp_ids)], times)
+    if steps.size == 0:  # no opportunity has a stage history (e.g. only a lead lifecycle was exported)
+        return pd.DataFrame({"open": [], "won": [], "deals": []})
     info = data.outcomes.set_index("outcome_id").reindex(ids)
     created, closed = _naive(info["created_at"]), _naive(info["closed_at"])
     won = info["won"].fillna(False).astype(bool).to_numpy()

@@ -175,6 +175,27 @@ def test_forecast_with_nothing_open_and_nothing_arriving_is_zero():
         assert row["quarter"] == "2026-Q2"
 
 
+def test_forecast_when_no_opportunity_has_a_stage_history():
+    """Real exports (Tallybook's HubSpot deals without "Date entered" columns, plus a contacts
+    export with lifecycle dates) give stage history for leads only: the forecast has no
+    win rates per step to learn, and must say so with a zero, not crash the review."""
+    from coordkit.analysis.forecast import forecast_quarter
+
+    outcomes, _ = _frames()
+    leads = pd.DataFrame({"outcome_id": ["L1", "L2"], "kind": "lead", "created_at": [T(1), T(2)],
+                          "amount": [np.nan, np.nan], "stage": ["MQL", "Lead"], "closed_at": [pd.NaT, pd.NaT],
+                          "won": [None, None], "team": ["t1", "t1"], "campaign": ["c1", "c1"]})
+    lifecycle = pd.DataFrame([("L1", "Lead", T(1)), ("L1", "MQL", T(4)), ("L2", "Lead", T(2))],
+                             columns=["outcome_id", "stage", "entered_at"]).assign(
+        stage_order=np.nan, pipeline="Lead lifecycle")
+    data = prepare_pipeline(pd.concat([outcomes, leads], ignore_index=True), lifecycle, as_of="2026-05-04")
+    forecast = forecast_quarter(data, simulations=200).set_index("metric")
+    won = forecast.loc["won_revenue"]
+    # C (2000, open) has no step to take a win rate from: nothing is expected from it
+    assert won["so_far"] == 0.0 and won["expected"] == 0.0
+    assert won["quarter"] == "2026-Q2"
+
+
 def test_lead_lifecycle_dates_from_a_hubspot_contacts_export():
     """A lead's lifecycle dates (kept in extras by the hubspot-contacts preset) become its path.
 
