@@ -17,16 +17,19 @@ comma := ,
 .PHONY: demo test test-fast test-hostile install install-dev peers browser clean notebooks venv-size
 
 # pip install -e ".[$(1)]" into .venv, through uv when we can have it without touching the system.
-# --compile-bytecode: pip writes .pyc files at install, uv only when asked. Without them every
-# process compiles pandas, Altair and papermill again when the environment sets
-# PYTHONDONTWRITEBYTECODE (this CI machine does): importing them took 5.5 s of CPU instead of 2.7 s.
+# $(2) = --compile-bytecode for the contributor's venv: pip writes .pyc files at install, uv only
+# when asked, and without them every process compiles pandas, Altair and papermill again when the
+# environment sets PYTHONDONTWRITEBYTECODE (this CI machine does): importing them took 5.5 s of CPU
+# instead of 2.7 s, which the test suite pays in every CLI child and notebook kernel. `make demo`
+# does not pass it: the .pyc files add 130 MB (768 MB), over the runtime + lab size goal of 700 MB,
+# and Python writes the ones it needs on first use where the environment allows it.
 define venv_install
 	@set -e; \
 	if command -v uv >/dev/null 2>&1; then uv=uv; \
 	elif [ -x $(BIN)/uv ]; then uv=$(BIN)/uv; \
 	else { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --quiet; } \
 		&& $(BIN)/python -m pip install --quiet uv && uv=$(BIN)/uv || uv=""; fi; \
-	if [ -n "$$uv" ]; then $$uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[$(1)]"; \
+	if [ -n "$$uv" ]; then $$uv pip install --quiet $(2) --python $(BIN)/python -e ".[$(1)]"; \
 	else $(BIN)/python -m pip install --quiet -e ".[$(1)]"; fi
 endef
 
@@ -55,7 +58,7 @@ $(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
 install-dev: $(DEV_STAMP)
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(call venv_install,dev)
+	$(call venv_install,dev,--compile-bytecode)
 	$(jupyter_config)
 	@rm -f $(VENV)/.dev-* $(VENV)/.runtime-*
 	@touch $(DEV_STAMP) $(RUNTIME_STAMP)
@@ -65,7 +68,7 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 peers: $(PEERS_STAMP)
 
 $(PEERS_STAMP): $(DEV_STAMP)
-	$(call venv_install,dev$(comma)peers-slow)
+	$(call venv_install,dev$(comma)peers-slow,--compile-bytecode)
 	@rm -f $(VENV)/.peers-*
 	@touch $(PEERS_STAMP)
 
