@@ -84,8 +84,16 @@ browser:
 demo: install
 	$(BIN)/coordkit demo demo
 
+# The Spark tests run in a second pytest process of their own. In session 3's CI they hung
+# after more than 1,100 other tests had run in the same process (87 %, Markov order 2 on
+# Spark; the run was killed at 90 minutes), while alone they pass in 40 s: Spark's JVM and
+# py4j's threads do not share a process with the check-in's background threads and the
+# suite's leftover connections any more. Both runs always run; the recipe fails if either does.
 test: install-dev peers browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@status=0; \
+	$(BIN)/python -m pytest -m "not spark" $(PYTEST_ARGS) || status=$$?; \
+	$(BIN)/python -m pytest -m spark $(PYTEST_ARGS) || status=$$?; \
+	exit $$status
 
 # everything but the slow, browser and Spark tests (for quick local loops)
 test-fast: install-dev

@@ -62,3 +62,14 @@ def test_environment_yml_installs_the_same_set_as_make_demo():
     text = (REPO / "environment.yml").read_text(encoding="utf-8")
     pip_lines = [line.strip()[2:].strip() for line in text.splitlines() if line.strip().startswith("- -e")]
     assert pip_lines == ["-e .[lab]"] or pip_lines == [".[lab]"], pip_lines
+
+
+def test_make_test_runs_spark_in_its_own_process_and_every_test_once():
+    runs = re.findall(r"\$\(BIN\)/python -m pytest (.*?)\$\(PYTEST_ARGS\)", recipe("test"))
+    assert runs == ['-m "not spark" ', "-m spark "]
+    # the recipe fails when either run fails, and the second runs even when the first failed
+    assert "|| status=$$?" in recipe("test") and "exit $$status" in recipe("test")
+    # a hung test fails on its own instead of eating CI's time
+    options = PYPROJECT["tool"]["pytest"]["ini_options"]
+    assert "pytest-timeout" in names(PYPROJECT["project"]["optional-dependencies"]["test"])
+    assert 0 < options["timeout"] <= 1800

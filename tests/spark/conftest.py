@@ -15,6 +15,32 @@ import pytest
 
 pyspark = pytest.importorskip("pyspark", reason="pyspark is a test extra: pip install -e '.[test]'")
 
+#: a Spark test slower than this has hung (the slowest takes about a minute); pytest-timeout
+#: fails it with every thread's stack
+SPARK_TEST_TIMEOUT_S = 300
+#: the first Spark test that timed out: the session is stuck, so the rest fail at once
+_hung: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("spark") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SPARK_TEST_TIMEOUT_S))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and item.get_closest_marker("spark") and "Timeout (>" in str(report.longrepr):
+        _hung.append(item.nodeid)
+
+
+@pytest.fixture(autouse=True)
+def _spark_session_not_hung():
+    if _hung:
+        pytest.fail(f"not run: the Spark session hung in {_hung[0]} (see its stacks above)")
+
 
 @pytest.fixture(scope="session")
 def spark():
