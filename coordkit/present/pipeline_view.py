@@ -13,8 +13,6 @@ from coordkit.analysis.pipeline_movement import PipelineMovement
 from coordkit.present.html import escape, section_html, table_html
 
 __all__ = [
-    "fill_pipeline_panel",
-    "wait_for_pipeline_panels",
     "pipeline_movement_html", "pipeline_movement_markdown", "pipeline_panel", "pipeline_panel_html", "show_pipeline_movement"]
 
 _STAGE_COLUMNS = [
@@ -120,54 +118,6 @@ def pipeline_panel(workspace, week, team: str = "all") -> str:
         movement = compute_pipeline_movement(folder, week, team, data=cached["data"])
         cached["panels"][panel_key] = pipeline_panel_html(movement)
     return cached["panels"][panel_key]
-
-
-_PANEL_THREADS: list = []
-_PANEL_JOBS: dict = {}  # (workspace, week, team) being computed -> widgets waiting for it
-
-
-def fill_pipeline_panel(widget, workspace, week, team: str = "all") -> None:
-    """Set ``widget.value`` to the panel: at once when it is cached, else from a background thread.
-
-    The check-in answers each click in well under a second; the panel for a new
-    week or team takes longer on a busy machine, so it arrives a moment later
-    (and only if the selection has not moved on in between).
-    """
-    import threading
-
-    key = (str(week), team)
-    widget._ck_pipeline_key = key
-    from pathlib import Path
-
-    cached = _PANEL_CACHE.get(_cache_key(Path(workspace).resolve()))
-    if cached and key in cached["panels"]:
-        widget.value = cached["panels"][key]
-        return
-    widget.value = '<p class="ck-note">Working out how the pipeline moved ...</p>'
-    job = (str(Path(workspace).resolve()), *key)
-    if job in _PANEL_JOBS:
-        _PANEL_JOBS[job].add(widget)  # already being computed: that thread fills this widget too
-        return
-    _PANEL_JOBS[job] = {widget}
-
-    def work():
-        try:
-            value = pipeline_panel(workspace, week, team)
-        except Exception as exc:  # shown in the panel, never raised into the widget's event loop
-            value = f'<p class="ck-error">{escape(exc)}</p>'
-        for target in _PANEL_JOBS.pop(job, {widget}):
-            if getattr(target, "_ck_pipeline_key", None) == key:
-                target.value = value
-
-    thread = threading.Thread(target=work, name="coordkit-pipeline-panel", daemon=True)
-    _PANEL_THREADS.append(thread)
-    thread.start()
-
-
-def wait_for_pipeline_panels(timeout: float = 60.0) -> None:
-    """Wait for panels being computed in the background (tests, scripts)."""
-    while _PANEL_THREADS:
-        _PANEL_THREADS.pop().join(timeout)
 
 
 def pipeline_movement_markdown(movement: PipelineMovement) -> str:
