@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from coordkit.analysis.xmr_rules import rules_fired
 from coordkit.errors import ParameterError, allowed_values_message
 from coordkit.model.pipelines import KNOWN_PIPELINES, LOST_STAGES, WON_STAGES
 
@@ -281,31 +282,6 @@ def _pairwise_sum(values: list[float]) -> float:
     return _pairwise_sum(values[:half]) + _pairwise_sum(values[half:])
 
 
-def _rules(values, centre, lower, upper) -> list[str]:
-    """``coordkit.analysis.signals._rules_fired`` in plain Python."""
-    count = len(values)
-    fired = {"outside_limits": [v > upper or v < lower for v in values], "three_of_four": [False] * count,
-             "run_of_eight": [False] * count}
-    for beyond in ([v > centre + (upper - centre) / 2 for v in values], [v < centre - (centre - lower) / 2 for v in values]):
-        for start in range(count - 4 + 1):
-            if sum(beyond[start : start + 4]) >= 3:
-                for i in range(start, start + 4):
-                    fired["three_of_four"][i] |= beyond[i]
-    for side in ([v > centre for v in values], [v < centre for v in values]):
-        run_start = None
-        for index in range(count + 1):
-            on_side = index < count and side[index]
-            if on_side and run_start is None:
-                run_start = index
-            elif not on_side and run_start is not None:
-                if index - run_start >= 8:
-                    for i in range(run_start, index):
-                        fired["run_of_eight"][i] = True
-                run_start = None
-    names = ("outside_limits", "three_of_four", "run_of_eight")
-    return [";".join(name for name in names if fired[name][i]) for i in range(count)]
-
-
 def _segment(outcome: dict, by: str | None) -> str:
     if by is None:
         return "all"
@@ -366,7 +342,7 @@ def _judge(rows: list[list]) -> None:
         centre = _pairwise_sum(values) / len(values)
         half = 2.66 * (_pairwise_sum(ranges) / len(ranges))
         lower, upper = centre - half, centre + half
-        for row, rule in zip(members, _rules(values, centre, lower, upper)):
+        for row, rule in zip(members, rules_fired(values, centre, lower, upper)):
             row[17:21] = [centre, lower, upper, rule]
 
 

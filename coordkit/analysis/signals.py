@@ -25,12 +25,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from coordkit.analysis.xmr_rules import XMR_RULES, rules_fired
 from coordkit.errors import AnalysisError, ParameterError, allowed_values_message
 
 __all__ = ["XMR_METHODS", "XMR_RULES", "compute_xmr", "xmr_verdict"]
 
 XMR_METHODS = ("mean", "median")
-XMR_RULES = ("outside_limits", "three_of_four", "run_of_eight")
 
 # Wheeler's scaling constants: limits = centre +/- LIMIT x (typical moving range),
 # upper range limit = RANGE x (typical moving range).
@@ -38,9 +38,6 @@ _CONSTANTS = {
     "mean": {"limit": 2.66, "range": 3.268},
     "median": {"limit": 3.145, "range": 3.865},
 }
-_RUN_LENGTH = 8
-_WINDOW = 4
-_WINDOW_HITS = 3
 
 
 def compute_xmr(
@@ -87,7 +84,7 @@ def compute_xmr(
             values[:baseline_size], moving_range[1:baseline_size], method
         )
 
-    rules = _rules_fired(values, centre, lower, upper)
+    rules = rules_fired(values, centre, lower, upper)
     return pd.DataFrame(
         {
             period_name: periods,
@@ -191,32 +188,6 @@ def _read_locked_limits(limits: Mapping[str, float]):
         raise ParameterError(f"locked_limits must satisfy lower_limit <= centre <= upper_limit; got {lower}, {centre}, {upper}")
     range_limit = float(limits.get("upper_range_limit", np.nan))
     return centre, lower, upper, range_limit
-
-
-def _rules_fired(values: np.ndarray, centre: float, lower: float, upper: float) -> list[str]:
-    count = len(values)
-    fired = {rule: np.zeros(count, dtype=bool) for rule in XMR_RULES}
-    fired["outside_limits"] = (values > upper) | (values < lower)
-
-    for beyond in (values > centre + (upper - centre) / 2, values < centre - (centre - lower) / 2):
-        for start in range(count - _WINDOW + 1):
-            window = slice(start, start + _WINDOW)
-            if beyond[window].sum() >= _WINDOW_HITS:
-                # only the points that are themselves beyond the midway carry the flag
-                fired["three_of_four"][window] |= beyond[window]
-
-    for side in (values > centre, values < centre):
-        run_start = None
-        for index in range(count + 1):
-            on_side = index < count and side[index]
-            if on_side and run_start is None:
-                run_start = index
-            elif not on_side and run_start is not None:
-                if index - run_start >= _RUN_LENGTH:
-                    fired["run_of_eight"][run_start:index] = True
-                run_start = None
-
-    return [";".join(rule for rule in XMR_RULES if fired[rule][i]) for i in range(count)]
 
 
 def _rule_words(rule: str) -> str:
