@@ -76,10 +76,11 @@ def _values(frame: pd.DataFrame) -> alt.InlineData:
     Altair's own DataFrame handling (sanitising, hashing each layer's copy)
     costs about ten times the conversion itself for these small frames.
     """
-    return alt.InlineData(values=_records(frame))
+    return alt.InlineData(values=inline_records(frame))
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def inline_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as inline JSON records for a chart: dates ISO, NaN null, numpy scalars plain."""
     records = []
     for row in frame.to_dict("records"):
         clean = {}
@@ -123,7 +124,7 @@ def _trend_parts(trends: pd.DataFrame, metric: str, currency: str | None, width:
     keep = [c for c in ("week", "value", "centre", "lower_limit", "upper_limit", "rule", "signal", "target", "last_year")
             if c in data]
     key = ("trend", metric, currency, width, bool(has_target), bool(has_last_year))
-    return key, _records(data[keep]), lambda records: _trend_chart(records, metric, currency, width, has_target,
+    return key, inline_records(data[keep]), lambda records: _trend_chart(records, metric, currency, width, has_target,
                                                                    has_last_year)
 
 
@@ -169,7 +170,7 @@ def chart_efficiency(trend: pd.DataFrame, width: int = WIDTH) -> alt.Chart:
 
 def _efficiency_parts(trend: pd.DataFrame, width: int):
     _require(trend, ["week", "roas"], "chart_efficiency")
-    records = _records(trend[["week", "roas"]].assign(week=[str(w)[:10] for w in trend["week"]]))
+    records = inline_records(trend[["week", "roas"]].assign(week=[str(w)[:10] for w in trend["week"]]))
     return ("efficiency", width), records, lambda records: _efficiency_chart(records, width)
 
 
@@ -208,7 +209,7 @@ def _bars_parts(frame: pd.DataFrame, category: str, value: str, title: str, mone
     symbol = currency_symbol(currency).strip() if money and currency else ""
     data["text"] = [f"{symbol}{_compact(v)}" if money else f"{v:,.0f}" for v in data[value]]
     key = ("bars", category, value, title, money, currency, width)
-    return key, _records(data), lambda records: _bars_chart(records, category, value, title, width)
+    return key, inline_records(data), lambda records: _bars_chart(records, category, value, title, width)
 
 
 def _bars_chart(records: list[dict], category: str, value: str, title: str, width: int) -> alt.Chart:
@@ -249,7 +250,7 @@ def _waterfall_parts(explanation: pd.DataFrame, before_total: float, after_total
     data["text"] = [(f"{symbol}{_compact(a)}" if k == "total" else ("+" if a >= 0 else "-") + f"{symbol}{_compact(abs(a))}")
                     for k, a in zip(data["kind"], data["amount"])]
     data["tip"] = data[["start", "end"]].max(axis=1)
-    return ("waterfall", currency, width), _records(data), lambda records: _waterfall_chart(records, currency, width)
+    return ("waterfall", currency, width), inline_records(data), lambda records: _waterfall_chart(records, currency, width)
 
 
 def _waterfall_chart(records: list[dict], currency: str | None, width: int) -> alt.Chart:

@@ -26,23 +26,6 @@ __all__ = ["trends_spec"]
 _PANEL_COLUMNS = ("week", "value", "centre", "lower_limit", "upper_limit", "rule", "signal", "target", "last_year")
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as inline JSON records the way ``charts`` writes them: dates ISO, NaN null, numpy scalars plain."""
-    records = []
-    for row in frame.to_dict("records"):
-        clean = {}
-        for key, value in row.items():
-            if hasattr(value, "isoformat"):
-                value = value.isoformat()
-            elif isinstance(value, float) and value != value:  # noqa: PLR0124 - NaN
-                value = None
-            elif hasattr(value, "item"):
-                value = value.item()
-            clean[str(key)] = value
-        records.append(clean)
-    return records
-
-
 def _panel(trends: pd.DataFrame, metric: str) -> tuple[tuple, list[dict]]:
     """One metric's panel: its layout (which optional lines it draws) and its rows."""
     data = trends[trends["metric"] == metric].copy()
@@ -50,7 +33,7 @@ def _panel(trends: pd.DataFrame, metric: str) -> tuple[tuple, list[dict]]:
     data["signal"] = data["rule"].fillna("").ne("")
     layout = (metric, "target" in data and bool(data["target"].notna().any()),
               "last_year" in data and bool(data["last_year"].notna().any()))
-    return layout, _records(data[[c for c in _PANEL_COLUMNS if c in data]])
+    return layout, charts.inline_records(data[[c for c in _PANEL_COLUMNS if c in data]])
 
 
 def _dataset_name(values: list[dict]) -> str:
