@@ -87,6 +87,9 @@ class Table:
     one_of: tuple[tuple[str, ...], ...] = field(default=())
     #: the timestamp that places a row in a week
     time_column: str | None = None
+    #: a column naming separate feeds of the same table (e.g. a pipeline): a row is late only
+    #: against earlier rows of its own feed, so the first file of another feed is not "late"
+    late_series: str | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -315,6 +318,8 @@ OUTCOME_STAGES = Table(
     "Rules for skipped stages and moves backwards: docs/pipeline.md.",
     key=("outcome_id", "stage", "entered_at"),
     time_column="entered_at",
+    # deal stages and the lead lifecycle come from different exports, at different times
+    late_series="pipeline",
     columns=(
         Column("outcome_id", "string", True, "The outcome (as in `outcomes`)."),
         Column("stage", "string", True, "Stage entered, as the CRM names it (`Closed Won` / `Closed Lost` end it)."),

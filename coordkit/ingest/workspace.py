@@ -441,24 +441,37 @@ class Workspace:
         return report
 
     def _count_late(self, spec: Table) -> int:
-        """New rows dated before the latest week already in the table (they arrived after it was reported)."""
+        """New rows dated before the latest week already in the table (they arrived after it was reported).
+
+        With ``spec.late_series`` the latest week is taken per feed (e.g. per pipeline): a row of
+        a feed the table has never held is not late.
+        """
         from zoneinfo import ZoneInfo
 
         from coordkit.weeks import week_start_of
 
-        latest = self.duckdb.execute(f'SELECT max("{spec.time_column}") FROM "{spec.name}"').fetchall()[0][0]
-        if latest is None:
+        series = spec.late_series
+        series_sql = f'"{series}"' if series else "NULL"
+        latest = self.duckdb.execute(
+            f'SELECT {series_sql}, max("{spec.time_column}") FROM "{spec.name}" GROUP BY 1'
+        ).fetchall()
+        latest = [(name, when) for name, when in latest if when is not None]
+        if not latest:
             return 0
         zone = ZoneInfo(self.config.timezone)
-        local_latest = latest.astimezone(zone)
-        cutoff_day = week_start_of(local_latest.date(), self.config.week_start)
-        cutoff = dt.datetime.combine(cutoff_day, dt.time(), tzinfo=zone)
+        cutoffs = []
+        for name, when in latest:
+            cutoff_day = week_start_of(when.astimezone(zone).date(), self.config.week_start)
+            cutoffs += [name, dt.datetime.combine(cutoff_day, dt.time(), tzinfo=zone)]
+        values = ", ".join("(CAST(? AS VARCHAR), CAST(? AS TIMESTAMPTZ))" for _ in latest)
+        series_match = f'i."{series}" IS NOT DISTINCT FROM c.series' if series else "TRUE"
         key_join = " AND ".join(f'i."{k}" = t."{k}"' for k in spec.key)
         return int(
             self.duckdb.execute(
-                f'SELECT count(*) FROM _incoming i WHERE i."{spec.time_column}" < ? '
+                f"SELECT count(*) FROM _incoming i JOIN (VALUES {values}) AS c(series, cutoff) ON {series_match} "
+                f'WHERE i."{spec.time_column}" < c.cutoff '
                 f'AND NOT EXISTS (SELECT 1 FROM "{spec.name}" t WHERE {key_join})',
-                [cutoff],
+                cutoffs,
             ).fetchall()[0][0]
         )
 

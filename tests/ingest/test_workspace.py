@@ -165,3 +165,18 @@ def test_backend_named_in_coordkit_yaml_is_read_in_place(tmp_path):
         assert not (folder / ".coordkit" / "workspace.duckdb").exists(), "nothing is copied into a local store"
     finally:
         ws.close()
+
+
+def test_late_rows_are_judged_per_pipeline_in_stage_history(tmp_path):
+    header = "outcome_id,stage,entered_at,pipeline\n"
+    deals = write(tmp_path / "deals.csv", header + "d1,Proposal,2026-11-02,Sales\nd2,Proposal,2026-11-16,Sales\n")
+    # a first lead-lifecycle export: all of it older than the latest deal stage, none of it late
+    leads = write(tmp_path / "leads.csv", header + "l1,Lead,2026-10-05,Lead lifecycle\nl1,MQL,2026-10-12,Lead lifecycle\n")
+    # a later deal export brings one new stage dated before the latest Sales week: late
+    again = write(tmp_path / "deals2.csv", header + "d2,Proposal,2026-11-16,Sales\nd3,Proposal,2026-11-04,Sales\n"
+                  "d4,Proposal,2026-11-17,Sales\n")
+    with open_workspace(tmp_path / "ws") as ws:
+        assert ws.ingest(deals, "outcome_stages").late == 0
+        assert ws.ingest(leads, "outcome_stages").late == 0
+        report = ws.ingest(again, "outcome_stages")
+    assert (report.inserted, report.unchanged, report.late) == (2, 1, 1)
