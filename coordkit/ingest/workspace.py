@@ -7,8 +7,13 @@ their key, so the same or an overlapping export ingested again updates rows
 and never duplicates them. Every ingest is logged with the file's content
 hash and its counts; rejected rows are kept with their reasons.
 
-Writes go through DuckDB SQL directly (``INSERT ... ON CONFLICT``) because
-Ibis has no upsert; everything that reads goes through Ibis.
+Writes go through DuckDB SQL directly (an anti-joined ``INSERT`` and an
+``UPDATE ... FROM``) because Ibis has no upsert; everything that reads goes
+through Ibis. The canonical tables have no PRIMARY KEY: keeping DuckDB's ART
+index up to date cost more than the rest of a million-row insert and grew
+with the table; the write checks in SQL that the incoming keys are unique and
+filled, and inserts only keys the table does not hold, in one transaction
+under the write lock. (Stores made before keep their key; both work.)
 """
 
 from __future__ import annotations
@@ -122,10 +127,10 @@ class IngestReport:
 
 
 def _table_ddl(spec: Table) -> str:
+    """A canonical table, without a PRIMARY KEY (see the module docstring: _upsert keeps keys unique)."""
     columns = [f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in spec.columns]
     columns += [f'"{name}" {sql_type}' for name, sql_type in _META_COLUMNS]
-    key = ", ".join(f'"{k}"' for k in spec.key)
-    return f'CREATE TABLE IF NOT EXISTS "{spec.name}" ({", ".join(columns)}, PRIMARY KEY ({key}))'
+    return f'CREATE TABLE IF NOT EXISTS "{spec.name}" ({", ".join(columns)})'
 
 
 class Workspace:
@@ -400,6 +405,7 @@ class Workspace:
         finally:
             if staged is None:
                 db.unregister("_incoming_raw")
+        _check_keys(db, spec)
         key_join = " AND ".join(f'i."{k}" = t."{k}"' for k in spec.key)
         same = " AND ".join(
             f'i."{c}" IS NOT DISTINCT FROM t."{c}"' for c in (*spec.column_names, "extras")
@@ -514,6 +520,22 @@ class Workspace:
             )
         finally:
             self.duckdb.unregister("_rejected_new")
+
+
+def _check_keys(db, spec: Table) -> None:
+    """Refuse to write when the incoming keys repeat or are empty (the tables have no PRIMARY KEY to do it).
+
+    Validation merges or rejects repeated keys and rejects empty ones, so this
+    is a guard against a bug, checked in SQL before anything is written.
+    """
+    key = ", ".join(f'"{k}"' for k in spec.key)
+    empty = " OR ".join(f'"{k}" IS NULL' for k in spec.key)
+    rows, distinct, missing = db.execute(
+        f"SELECT count(*), count(DISTINCT ({key})), count(*) FILTER (WHERE {empty}) FROM _incoming").fetchall()[0]
+    if distinct != rows or missing:
+        raise CoordkitError(
+            f"{spec.name}: {rows} incoming rows hold {distinct} distinct keys ({key}), {missing} of them empty; "
+            "nothing was written", hint="this is a bug in coordkit's validation: report it with the file")
 
 
 def store_path(folder: str | Path) -> Path:

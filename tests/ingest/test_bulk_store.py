@@ -1,0 +1,76 @@
+"""The store's write without a PRIMARY KEY: keys stay unique, a repeat is refused, older keyed stores still work."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import duckdb
+import pandas as pd
+import pytest
+
+from coordkit.contract import table_spec
+from coordkit.errors import CoordkitError
+from coordkit.ingest.validate import read_table
+from coordkit.ingest.workspace import _META_COLUMNS, _SQL_TYPES, open_workspace, store_path
+
+HEADER = "outcome_id,kind,created_at,contact_id,amount,stage\n"
+
+
+def _write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _keys(ws) -> list[str]:
+    return [r[0] for r in ws.duckdb.execute("SELECT outcome_id FROM outcomes ORDER BY outcome_id").fetchall()]
+
+
+def test_overlapping_ingests_keep_one_row_per_key(tmp_path):
+    first = _write(tmp_path / "a.csv", HEADER + "1,lead,2026-11-02,c1,100,open\n2,lead,2026-11-03,c2,200,open\n")
+    second = _write(tmp_path / "b.csv", HEADER + "2,lead,2026-11-03,c2,250,won\n3,lead,2026-11-04,c3,5,open\n")
+    with open_workspace(tmp_path / "ws") as ws:
+        for path in (first, second, first, second):
+            ws.ingest(path, "outcomes")
+        assert _keys(ws) == ["1", "2", "3"]
+        amount = ws.duckdb.execute("SELECT amount FROM outcomes WHERE outcome_id = '2'").fetchall()[0][0]
+    assert amount == 250  # the last file written wins, as with the key
+
+
+def test_a_repeated_incoming_key_is_refused_before_anything_is_written(tmp_path):
+    path = _write(tmp_path / "a.csv", HEADER + "1,lead,2026-11-02,c1,100,open\n2,lead,2026-11-03,c2,200,open\n")
+    with open_workspace(tmp_path / "ws") as ws:
+        result = read_table(path, "outcomes", config=ws.config)
+        doubled = dataclasses.replace(result, accepted=pd.concat([result.accepted, result.accepted.iloc[:1]]))
+        with pytest.raises(CoordkitError, match="3 incoming rows hold 2 distinct keys"):
+            with ws.write_lock():
+                ws._upsert(doubled, path)
+        assert _keys(ws) == []
+
+
+def test_a_store_made_with_a_primary_key_still_ingests_and_updates(tmp_path):
+    folder = tmp_path / "ws"
+    with open_workspace(folder):
+        pass
+    spec = table_spec("outcomes")
+    columns = [f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in spec.columns] + [f'"{n}" {t}' for n, t in _META_COLUMNS]
+    con = duckdb.connect(str(store_path(folder)))
+    con.execute("DROP TABLE outcomes")
+    con.execute(f'CREATE TABLE outcomes ({", ".join(columns)}, PRIMARY KEY ("outcome_id"))')  # as sessions 1-4 made it
+    con.close()
+    first = _write(tmp_path / "a.csv", HEADER + "1,lead,2026-11-02,c1,100,open\n")
+    second = _write(tmp_path / "b.csv", HEADER + "1,lead,2026-11-02,c1,150,won\n2,lead,2026-11-03,c2,5,open\n")
+    with open_workspace(folder) as ws:
+        reports = [ws.ingest(p, "outcomes") for p in (first, second)]
+        assert _keys(ws) == ["1", "2"]
+        keyed = ws.duckdb.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'outcomes' "
+                                  "AND constraint_type = 'PRIMARY KEY'").fetchall()[0][0]
+    assert keyed == 1
+    assert [(r.inserted, r.updated) for r in reports] == [(1, 0), (1, 1)]
+
+
+def test_new_stores_have_no_primary_key_on_canonical_tables(tmp_path):
+    with open_workspace(tmp_path / "ws") as ws:
+        keyed = ws.duckdb.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+                                  ).fetchall()
+    # the ingest log and check-ins keep theirs (small tables); canonical tables are kept unique by the write
+    assert {r[0] for r in keyed} <= {"ingest_log", "checkins"}
