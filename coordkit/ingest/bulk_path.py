@@ -26,7 +26,6 @@ the stored tables, the counts and the messages.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from coordkit.ingest.bulk_structure import classify_body, flags_sql
 from coordkit.ingest.filekind import check_file_kind
 from coordkit.ingest.messages import Problems
 from coordkit.ingest.readers import RawTable
+from coordkit.ingest.scratch import make_scratch
 from coordkit.ingest.staged import Staged
 
 __all__ = ["BULK_PATH_MIN_BYTES", "read_table_bulk"]
@@ -87,8 +87,12 @@ class _Options:
 
 
 def read_table_bulk(path, spec, preset, preamble, config, *, delimiter=None, encoding=None, locale=None, date_order=None,
-                    channel_policy=None, max_bad_share=None, for_store=False):
-    """The ReadResult of ``path`` read in bulk, or None when the exact path must read it (why: LAST_FALLBACK)."""
+                    channel_policy=None, max_bad_share=None, for_store=False, scratch=None):
+    """The ReadResult of ``path`` read in bulk, or None when the exact path must read it (why: LAST_FALLBACK).
+
+    ``scratch``: the folder for the staging DuckDB's spill files and the Parquet hand-over
+    (:mod:`coordkit.ingest.scratch`; default the system's temporary folder).
+    """
     global LAST_FALLBACK
     path = Path(path)
     why = _ineligible(path, spec, preset, config)
@@ -99,7 +103,7 @@ def read_table_bulk(path, spec, preset, preamble, config, *, delimiter=None, enc
 
     options = _Options(delimiter or preset.read.get("delimiter"), encoding or preset.read.get("encoding", "auto"),
                        int(preset.read.get("skip_rows", 0)), locale, date_order, channel_policy, max_bad_share)
-    folder = Path(tempfile.mkdtemp(prefix="coordkit-bulk-"))
+    folder = make_scratch(scratch)
     con = duckdb.connect(":memory:", config={
         "threads": min(2, os.cpu_count() or 1), "memory_limit": _MEMORY_LIMIT,
         "temp_directory": str(folder / "spill"), "preserve_insertion_order": True})

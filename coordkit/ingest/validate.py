@@ -198,11 +198,14 @@ def read_table(
     locale: str | None = None,
     date_order: str | None = None,
     for_store: bool = False,
+    scratch: str | Path | None = None,
 ) -> ReadResult:
     """Read one export, map it onto ``table`` through ``preset`` and validate every row.
 
     ``for_store``: the accepted rows are about to be stored; the bulk path then keeps them in a
     Parquet file the workspace inserts from (and frees its DuckDB memory) instead of in memory.
+    ``scratch``: where the bulk path keeps its spill and hand-over files (a workspace's
+    ``.coordkit/scratch``; default the system's temporary folder).
 
     Raises :class:`SchemaError` when a required column is missing,
     :class:`RejectedFile` (a ValidationError) when a whole-file question has no
@@ -222,7 +225,7 @@ def read_table(
 
     bulk = read_table_bulk(path, spec, preset_obj, preamble, config, delimiter=delimiter, encoding=encoding, locale=locale,
                            date_order=date_order, channel_policy=channel_policy, max_bad_share=max_bad_share,
-                           for_store=for_store)
+                           for_store=for_store, scratch=scratch)
     if bulk is not None:
         return bulk
     options = preset_obj.read

@@ -56,6 +56,10 @@ __all__ = [
 
 STORE_DIR = ".coordkit"
 STORE_FILE = "workspace.duckdb"
+#: bulk ingests' spill and hand-over folders (coordkit.ingest.scratch), inside STORE_DIR
+SCRATCH_DIR = "scratch"
+#: DuckDB memory_limit of the store while an ingest writes (validation's DuckDB has its own, bulk_path)
+STORE_WRITE_MEMORY = "500MB"
 #: rewritten after every ingest; caches of derived data key on it
 DATA_STATE_FILE = "data-state"
 _SQL_TYPES = {
@@ -309,12 +313,13 @@ class Workspace:
             from coordkit.ingest.validate import read_table
 
             with self._store_released():  # other processes may open the store meanwhile
-                result = read_table(path, table, preset, config=self.config, for_store=True, **read_options)
+                result = read_table(path, table, preset, config=self.config, for_store=True,
+                                    scratch=self.path / STORE_DIR / SCRATCH_DIR, **read_options)
         except CoordkitError as exc:
             self.record_failed_ingest(path, table, preset_name, exc.message, started=started)
             raise
         # reading and validating happen above, outside the lock: only the write transaction holds it
-        with self.write_lock():
+        with self._memory_capped(), self.write_lock():  # the commit writes under the cap too
             report = self._upsert(result, path)
             report.ingest_id = self._log(report, started, content_hash, size, result)
             self._store_rejections(report.ingest_id, result, content_hash)
@@ -325,6 +330,22 @@ class Workspace:
         report.rejections = result.rejected
         report.result = result
         return report
+
+    @contextlib.contextmanager
+    def _memory_capped(self):
+        """Cap the store's memory for an ingest's write, so it spills (``workspace.duckdb.tmp``) rather than grows.
+
+        The rows come from a Parquet file and the key checks are joins: without a cap DuckDB may use
+        most of the machine's memory on a 10-million-row file; reviews keep the default afterwards.
+        """
+        if self.backend is not None:
+            yield
+            return
+        self.duckdb.execute(f"SET memory_limit = '{STORE_WRITE_MEMORY}'")
+        try:
+            yield
+        finally:
+            self.duckdb.execute("RESET memory_limit")
 
     def record_failed_ingest(self, path: str | Path, table: str, preset: str, message: str, *, started=None) -> int:
         """Log a file that could not be ingested, so ``status`` and the next review name it.
