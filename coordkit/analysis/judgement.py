@@ -85,7 +85,8 @@ def target_status(share: float) -> str:
     return "behind_target"
 
 
-def judge_against_target(weekly: pd.DataFrame, targets: pd.DataFrame, week: dt.date, team: str, metrics) -> pd.DataFrame:
+def judge_against_target(weekly: pd.DataFrame, targets: pd.DataFrame, week: dt.date, team: str, metrics,
+                         goals: dict | None = None) -> pd.DataFrame:
     """Per metric: value, target, share and gap this week; quarter to date; run-rate needed to close the quarter.
 
     ``weekly`` is long (``week``, ``metric``, ``value``) and covers the quarter
@@ -98,6 +99,7 @@ def judge_against_target(weekly: pd.DataFrame, targets: pd.DataFrame, week: dt.d
     ``weeks_left`` and ``run_rate_needed`` (per remaining week; 0 when the
     quarter target is already met, NaN when no week is left or there is no
     target).
+    ``goals`` maps a metric to its :func:`target_series` (for ``team``), when the caller keeps them.
     """
     weeks = quarter_weeks(week)
     done = [w for w in weeks if w <= week]
@@ -106,7 +108,7 @@ def judge_against_target(weekly: pd.DataFrame, targets: pd.DataFrame, week: dt.d
     records = []
     for metric in metrics:
         series = weekly[weekly["metric"] == metric].set_index("week")["value"]
-        goal = target_series(targets, team, metric)
+        goal = goals[metric] if goals is not None else target_series(targets, team, metric)
         value = float(series.get(week, 0.0))
         target = float(goal[week]) if week in goal.index else np.nan
         qtd_value = float(series.reindex(done, fill_value=0.0).sum())

@@ -25,6 +25,7 @@ __all__ = [
     "UNATTRIBUTED",
     "check_metric",
     "metric_rows",
+    "metric_totals",
     "outcome_facts",
     "output_facts",
     "weekly_metrics",
@@ -131,6 +132,15 @@ def metric_rows(facts: pd.DataFrame, metric: str) -> pd.DataFrame:
     return won.assign(value=won["amount"].fillna(0.0), week=won["close_week"])
 
 
+def metric_totals(facts: pd.DataFrame, by: tuple[str, ...] | list[str] = ("team",)) -> pd.DataFrame:
+    """Each headline metric's total per week and ``by`` columns, for the weeks that have rows (wide; no grid).
+
+    What :func:`weekly_metrics` starts from; a caller that asks for many
+    weeks' metrics of the same facts computes it once and passes it as ``totals``.
+    """
+    return _metric_rows(facts, list(by))
+
+
 def _metric_rows(facts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     columns = []
     for metric in OUTCOME_METRICS:
@@ -143,6 +153,7 @@ def weekly_metrics(
     facts: pd.DataFrame,
     weeks: list[dt.date] | None = None,
     by: tuple[str, ...] | list[str] = ("team",),
+    totals: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Headline metrics per week (and per ``by`` columns), long format, zeros filled.
 
@@ -150,12 +161,13 @@ def weekly_metrics(
     revenue in the week the deal closed won.
 
     Returns columns ``week``, each ``by`` column, ``metric``, ``value``.
+    ``totals`` is :func:`metric_totals` of the same facts and ``by``, when the caller keeps it.
     """
     keys = list(by)
     unknown = [k for k in keys if k not in facts.columns]
     if unknown:
         raise ParameterError(allowed_values_message("dimension", unknown[0], [c for c in facts.columns if facts[c].dtype == object]))
-    wide = _metric_rows(facts, keys)
+    wide = _metric_rows(facts, keys) if totals is None else totals
     if weeks is None:
         weeks = sorted(set(wide.index.get_level_values("week")))
     if keys:

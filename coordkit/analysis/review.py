@@ -26,17 +26,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from coordkit.analysis.attributed_intervals import volume_note, with_intervals
-from coordkit.analysis.judgement import judge_against_target, position_sentence
+from coordkit.analysis.attributed_intervals import volume_note
+from coordkit.analysis.grouping import aggregate
+from coordkit.analysis.judgement import judge_against_target, position_sentence, target_series
 from coordkit.analysis.metrics import (
     METRIC_LABELS,
     MONEY_METRICS,
     OPPORTUNITY_KINDS,
     OUTCOME_METRICS,
+    metric_totals,
     weekly_metrics,
 )
 from coordkit.analysis.privacy import redact_text
 from coordkit.analysis.review_context import ReviewContext, review_context
+from coordkit.analysis.review_attributed import NOT_CREDITED, TREND_WEEKS, attributed_table, window_rows
 from coordkit.analysis.review_quality import data_quality
 from coordkit.analysis.signals import compute_xmr
 from coordkit.analysis.what_moved import COMPARE_LABELS, Movement, check_compare, explain_week
@@ -57,14 +60,11 @@ __all__ = [
 ]
 
 ALL_TEAMS = "all"
-TREND_WEEKS = 13
 #: a campaign with at least this many outputs in the trailing window and no outcome is "activity without outcome"
 ACTIVITY_MIN_OUTPUTS = 10
 #: ... or at least this much spend (and this share of the team's 13-week spend)
 ACTIVITY_MIN_COST = 1000.0
 ACTIVITY_MIN_COST_SHARE = 0.02
-#: the row that holds the opportunities and pipeline no output touched (so shares add up to the whole)
-NOT_CREDITED = "(not credited to any output)"
 #: name -> hook(context, review, facts, outputs) returning what an extra section shows (a frame or a small object);
 #: other features add theirs here (e.g. pipeline movement) and a present function shows review.extra_sections[name]
 SECTION_HOOKS: dict = {}
@@ -259,15 +259,25 @@ def compute_weekly_review(
     week = context.check_week(week)
     # 52 weeks for the comparisons, 13 more so the trend chart can show the same weeks a year earlier
     history = trailing_weeks(week, 52 + TREND_WEEKS) + [week]
-    facts = _team_rows(context.facts, team)
-    outputs = _team_rows(context.outputs, team)
-    metrics = weekly_metrics(facts.assign(scope=team), history, by=("scope",))
-    trends = _trends(metrics, week, context.targets, team, context.first_week)
-    headline = _headline(metrics, context.targets, week, team, trends, config.currency, context.first_week)
-    credit = _team_rows(context.credit(model), team)
-    opportunities = facts[facts["kind"].isin(OPPORTUNITY_KINDS)]
-    by_channel = attributed_table(credit, outputs, week, "channel", opportunities)
-    by_campaign = attributed_table(credit, outputs, week, "campaign", opportunities)
+    # what does not depend on the week is derived once per context (the check-in reviews many weeks of one)
+    facts = context.derived(("facts", team), lambda: _team_rows(context.facts, team))
+    outputs = context.derived(("outputs", team), lambda: _team_rows(context.outputs, team))
+    scoped = context.derived(("scoped facts", team), lambda: facts.assign(scope=team))
+    totals = context.derived(("metric totals", team), lambda: metric_totals(scoped, ("scope",)))
+    metrics = weekly_metrics(scoped, history, by=("scope",), totals=totals)
+    goals = context.derived(("goals", team), lambda: {m: target_series(context.targets, team, m) for m in OUTCOME_METRICS})
+    trends = _trends(metrics, week, context.targets, team, context.first_week, goals)
+    headline = _headline(metrics, context.targets, week, team, trends, config.currency, context.first_week, goals)
+    credit = context.derived(("credit", team, model), lambda: _team_rows(context.credit(model), team))
+    opportunities = context.derived(("opportunities", team), lambda: facts[facts["kind"].isin(OPPORTUNITY_KINDS)])
+    from coordkit.analysis.spend import compute_spend, spend_inputs
+
+    spending = context.derived(("spend", team, model), lambda: spend_inputs(outputs, context.spend, credit, team))
+    plan = spending["plan"] if context.spend is not None and not context.spend.empty else None
+    credited = context.derived(("credited", team, model), lambda: _credited(credit))
+    window = window_rows(credited, outputs, week, opportunities)
+    by_channel = attributed_table(credited, outputs, week, "channel", opportunities, rows=window)
+    by_campaign = attributed_table(credited, outputs, week, "campaign", opportunities, rows=window)
     pipeline_signal = bool(headline.set_index("metric").loc["pipeline_created", "signal"])
     used = ("baseline" if pipeline_signal else "previous") if compare == "auto" else compare
     chart = trends[trends["metric"] == "pipeline_created"]
@@ -276,6 +286,8 @@ def compute_weekly_review(
     if used != "previous":
         also = explain_week(facts, week, "previous", "pipeline_created", team=team, currency=config.currency)
     quality, reasons, notes = data_quality(context, team, week)
+    previous = week - dt.timedelta(days=7)
+    shipped = (outputs[outputs["week"] == week], outputs[outputs["week"] == previous])
     scope = "all teams" if team == ALL_TEAMS else team
     review = WeeklyReview(
         week=week,
@@ -286,9 +298,9 @@ def compute_weekly_review(
         currency=config.currency,
         headline=headline,
         trends=trends,
-        outputs_by_channel=_outputs_by(outputs, context.spend, week, team, "channel"),
-        outputs_by_kind=_outputs_by(outputs, None, week, team, "kind"),
-        outputs_by_owner=_outputs_by(outputs, None, week, team, "owner"),
+        outputs_by_channel=_outputs_by(shipped, plan, week, "channel"),
+        outputs_by_kind=_outputs_by(shipped, None, week, "kind"),
+        outputs_by_owner=_outputs_by(shipped, None, week, "owner"),
         attributed_by_channel=by_channel,
         attributed_by_campaign=by_campaign,
         activity_without_outcome=_activity_without_outcome(outputs, credit, context.touch_counts, week),
@@ -307,9 +319,8 @@ def compute_weekly_review(
                                                                               "opportunities_13w"].sum()))] if n],
     )
     from coordkit.analysis.review_deliverables import deliverables_section
-    from coordkit.analysis.spend import compute_spend
 
-    review.spend = compute_spend(outputs, context.spend, credit, week, team)
+    review.spend = compute_spend(outputs, context.spend, credit, week, team, inputs=spending)
     review.deliverables = deliverables_section(context.deliverables, week, team, config)
     for name, hook in SECTION_HOOKS.items():
         review.extra_sections[name] = hook(context, review, facts, outputs)
@@ -318,19 +329,27 @@ def compute_weekly_review(
     return _without_personal_data(review)
 
 
+def _credited(credit: pd.DataFrame) -> pd.DataFrame:
+    """The opportunity credit, with only the columns the attributed tables read (cutting it per week is then cheaper)."""
+    columns = ["outcome_id", "kind", "week", "channel", "campaign", "credit", "amount"]
+    return credit.loc[credit["kind"].isin(OPPORTUNITY_KINDS), columns]
+
+
 def _team_table(context: ReviewContext, week: dt.date, history: list[dt.date]) -> pd.DataFrame:
     """Per team: pipeline created this week against target, quarter to date, signal or noise, the report's file name."""
     from coordkit.analysis.judgement import target_series, target_status
     from coordkit.filenames import report_stem
 
-    weekly = weekly_metrics(context.facts, history, by=("team",))
+    totals = context.derived(("metric totals", "by team"), lambda: metric_totals(context.facts, ("team",)))
+    weekly = weekly_metrics(context.facts, history, by=("team",), totals=totals)
     pipeline = weekly[weekly["metric"] == "pipeline_created"]
     window = trailing_weeks(week, TREND_WEEKS) + [week]
     rows = []
     for team in context.teams:
         series = pipeline[pipeline["team"] == team].set_index("week")["value"]
         chart = compute_xmr(series.reindex(window, fill_value=0.0), baseline=TREND_WEEKS)
-        goal = target_series(context.targets, team, "pipeline_created")
+        goal = context.derived(("goals", team), lambda t=team: {m: target_series(context.targets, t, m)
+                                                                 for m in OUTCOME_METRICS})["pipeline_created"]
         value = float(series.get(week, 0.0))
         target = float(goal[week]) if week in goal.index else np.nan
         share = value / target if target and math.isfinite(target) else np.nan
@@ -377,7 +396,7 @@ def _series(metrics: pd.DataFrame, metric: str) -> pd.Series:
 
 
 def _trends(metrics: pd.DataFrame, week: dt.date, targets: pd.DataFrame | None = None, team: str = ALL_TEAMS,
-            first_week: dt.date | None = None) -> pd.DataFrame:
+            first_week: dt.date | None = None, goals: dict | None = None) -> pd.DataFrame:
     """XmR chart per metric: limits from the 13 weeks before ``week``; ``week`` judged against them.
 
     Every headline metric is a count or money, so a lower limit below zero is
@@ -398,7 +417,7 @@ def _trends(metrics: pd.DataFrame, week: dt.date, targets: pd.DataFrame | None =
         first = first_week or (min(full.index) if len(full) else week)
         chart["last_year"] = [float(full.get(w - dt.timedelta(days=364), np.nan)) if w - dt.timedelta(days=364) >= first
                               else np.nan for w in chart["week"]]
-        goal = target_series(targets, team, metric)
+        goal = goals[metric] if goals is not None else target_series(targets, team, metric)
         chart["target"] = [float(goal[w]) if w in goal.index else np.nan for w in chart["week"]]
         chart.insert(0, "metric", metric)
         frames.append(chart)
@@ -406,8 +425,8 @@ def _trends(metrics: pd.DataFrame, week: dt.date, targets: pd.DataFrame | None =
 
 
 def _headline(metrics: pd.DataFrame, targets: pd.DataFrame, week: dt.date, team: str, trends: pd.DataFrame,
-              currency: str, first_week: dt.date) -> pd.DataFrame:
-    judged = judge_against_target(metrics, targets, week, team, OUTCOME_METRICS).set_index("metric")
+              currency: str, first_week: dt.date, goals: dict | None = None) -> pd.DataFrame:
+    judged = judge_against_target(metrics, targets, week, team, OUTCOME_METRICS, goals).set_index("metric")
     records = []
     for metric in OUTCOME_METRICS:
         series = _series(metrics, metric)
@@ -441,15 +460,17 @@ def _headline(metrics: pd.DataFrame, targets: pd.DataFrame, week: dt.date, team:
     return frame
 
 
-def _outputs_by(outputs: pd.DataFrame, spend: pd.DataFrame | None, week: dt.date, team: str, column: str) -> pd.DataFrame:
-    previous = week - dt.timedelta(days=7)
-    this = outputs[outputs["week"] == week].groupby(column).agg(outputs=("output_id", "count"), cost=("cost", "sum"))
-    before = outputs[outputs["week"] == previous].groupby(column).agg(last_week=("output_id", "count"))
+def _outputs_by(shipped: tuple[pd.DataFrame, pd.DataFrame], plan: pd.DataFrame | None, week: dt.date,
+                column: str) -> pd.DataFrame:
+    """Outputs and cost per ``column`` this week, last week's count, and (with ``plan``, the team's spend plan) planned cost.
+
+    ``shipped`` is (this week's outputs, last week's outputs).
+    """
+    this = aggregate(shipped[0], column, outputs=("output_id", "count"), cost=("cost", "sum"))
+    before = aggregate(shipped[1], column, last_week=("output_id", "count"))
     frame = this.join(before, how="outer").fillna(0)
-    if spend is not None and column == "channel" and not spend.empty:
-        plan = spend[pd.to_datetime(spend["week"]).dt.date == week]
-        if team != ALL_TEAMS:
-            plan = plan[plan["team"].isin([team, ""])]
+    if plan is not None and column == "channel":
+        plan = plan[plan["week"] == week]
         planned = plan[plan["channel"] != ""].groupby("channel")["planned_cost"].sum().rename("planned_cost")
         frame = frame.join(planned, how="outer").fillna(0)
     frame = frame.reset_index().rename(columns={"index": column})
@@ -458,52 +479,12 @@ def _outputs_by(outputs: pd.DataFrame, spend: pd.DataFrame | None, week: dt.date
     return frame.sort_values(["outputs", "cost"], ascending=False, kind="stable").reset_index(drop=True)
 
 
-def attributed_table(credit: pd.DataFrame, outputs: pd.DataFrame, week: dt.date, column: str,
-                     opportunities: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Opportunities and pipeline credited per ``column`` this week and over 13 weeks, with efficiency.
-
-    With ``opportunities`` (the team's opportunity facts) a last row
-    :data:`NOT_CREDITED` holds what no output touched, so each column adds
-    up to the team's whole (the headline's opportunities and pipeline).
-    """
-    window = trailing_weeks(week, TREND_WEEKS - 1) + [week]
-    credited = credit[credit["kind"].isin(OPPORTUNITY_KINDS)]
-    this_week = credited[credited["week"] == week]
-    in_window = credited[credited["week"].isin(window)]
-    spent = outputs[outputs["week"].isin(window)]
-    now = this_week.groupby(column).agg(opportunities=("credit", "sum"), pipeline=("amount", "sum"))
-    trailing = in_window.groupby(column).agg(opportunities_13w=("credit", "sum"), pipeline_13w=("amount", "sum"))
-    cost = spent.groupby(column).agg(outputs_13w=("output_id", "count"), cost_13w=("cost", "sum"))
-    frame = now.join(trailing, how="outer").join(cost, how="outer").fillna(0.0)
-    frame = frame.reset_index().rename(columns={"index": column})
-    frame = frame.sort_values(["pipeline", "pipeline_13w"], ascending=False, kind="stable").reset_index(drop=True)
-    if opportunities is not None:
-        totals = {
-            "opportunities": float((opportunities["week"] == week).sum()),
-            "pipeline": float(opportunities.loc[opportunities["week"] == week, "amount"].fillna(0).sum()),
-            "opportunities_13w": float(opportunities["week"].isin(window).sum()),
-            "pipeline_13w": float(opportunities.loc[opportunities["week"].isin(window), "amount"].fillna(0).sum()),
-        }
-        rest = {name: max(0.0, total - float(frame[name].sum())) for name, total in totals.items()}
-        if any(value > 1e-9 for value in rest.values()):
-            frame = pd.concat([frame, pd.DataFrame([{column: NOT_CREDITED, **rest, "outputs_13w": 0.0, "cost_13w": 0.0}])],
-                              ignore_index=True)
-    frame["cost_per_opportunity"] = frame["cost_13w"] / frame["opportunities_13w"].where(frame["opportunities_13w"] > 0)
-    frame["pipeline_per_output"] = frame["pipeline_13w"] / frame["outputs_13w"].where(frame["outputs_13w"] > 0)
-    frame.loc[frame[column] == NOT_CREDITED, ["cost_per_opportunity", "pipeline_per_output"]] = np.nan
-    frame["outputs_13w"] = frame["outputs_13w"].astype(int)
-    for name in ("opportunities", "pipeline", "opportunities_13w", "pipeline_13w"):
-        total = frame[name].sum()
-        frame[f"{name}_share"] = frame[name] / total if total > 0 else np.nan
-    return with_intervals(frame, in_window, column, None if opportunities is None else
-                          opportunities[opportunities["week"].isin(window)], NOT_CREDITED)
-
-
 def _activity_without_outcome(outputs, credit, touch_counts, week) -> pd.DataFrame:
     """Campaigns with much output or spend in the last 13 weeks and no attributed outcome in that time."""
     window = trailing_weeks(week, TREND_WEEKS - 1) + [week]
     recent = outputs[outputs["week"].isin(window)]
-    per_campaign = recent.groupby("campaign").agg(outputs=("output_id", "count"), cost=("cost", "sum"), channel=("channel", "first"))
+    per_campaign = aggregate(recent, "campaign", outputs=("output_id", "count"), cost=("cost", "sum"),
+                             channel=("channel", "first"))
     credited = credit[credit["week"].isin(window)].groupby("campaign")["credit"].sum()
     per_campaign = per_campaign.join(credited.rename("outcomes"), how="left").fillna({"outcomes": 0.0})
     per_campaign = per_campaign.join(touch_counts.set_index("campaign")["touches"], how="left").fillna({"touches": 0})

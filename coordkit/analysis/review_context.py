@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ReviewContext", "prefetch", "review_context", "review_pipeline_data"]
 
 ALL_TEAMS = "all"
+_MISSING = object()
 _FRAMES = ("facts", "outputs", "targets", "spend", "ingest_log", "rejected", "touch_counts", "deliverables")
 #: outcome columns a review needs; contact and account ids stay in the store (they can be e-mail addresses)
 _FACT_DROP = ("contact_id", "account_id")
@@ -77,6 +78,8 @@ class ReviewContext:
     _workspace: object = dataclasses.field(default=None, repr=False)
     #: the pipeline's stage history (load_pipeline), read at most once per context; False: the workspace has none
     _pipeline: object = dataclasses.field(default=None, repr=False)
+    #: week-independent frames derived from the ones above (see :meth:`derived`), by key
+    _derived: dict = dataclasses.field(default_factory=dict, repr=False)
 
     # --- attribution credit -------------------------------------------------------------
 
@@ -126,6 +129,21 @@ class ReviewContext:
                 hint="run the review again: it then reads the new data throughout",
             )
 
+    def derived(self, key, compute):
+        """The value ``compute()`` returns, computed once per context and ``key``.
+
+        For what every week's review of a team derives from the context's
+        frames in the same way (a team's rows, parsed weeks, target series):
+        the check-in computes reviews of many weeks from one context, and each
+        would otherwise derive them again. ``key`` must name everything the
+        value depends on besides the context's frames (team, model). The
+        values are shared read-only, like the frames themselves.
+        """
+        found = self._derived.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._derived[key] = compute()
+        return found
+
     # --- slices --------------------------------------------------------------------------
 
     def for_team(self, team: str, models=()) -> ReviewContext:
@@ -136,7 +154,7 @@ class ReviewContext:
         credits = {m: (c := self.credit(m))[c["team"] == team] for m in models}
         return dataclasses.replace(
             self, facts=self.facts[self.facts["team"].isin(keep)], outputs=self.outputs[self.outputs["team"].isin(keep)],
-            team=team, _credits=credits, _workspace=None, _pipeline=None,
+            team=team, _credits=credits, _workspace=None, _pipeline=None, _derived={},
         )
 
     def with_credit(self, model: str, credit: pd.DataFrame) -> ReviewContext:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from coordkit.analysis.grouping import aggregate
 from coordkit.analysis.metrics import UNASSIGNED
 
 __all__ = ["data_quality", "failed_ingest_teams", "failed_ingests", "late_flags", "latest_failures"]
@@ -195,7 +196,7 @@ def _reasons(rejected: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=REASON_COLUMNS)
     named = rejected.assign(file=rejected["file"].map(lambda p: Path(str(p)).name),
                             column=rejected["column"].replace("", "(row)"))
-    reasons = named.groupby(["file", "column"], as_index=False).agg(rows=("row", "count"), example=("reason", "first"))
+    reasons = aggregate(named, ["file", "column"], as_index=False, rows=("row", "count"), example=("reason", "first"))
     return reasons.sort_values("rows", ascending=False, kind="stable").reset_index(drop=True)
 
 

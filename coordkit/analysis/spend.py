@@ -28,7 +28,7 @@ from coordkit.analysis.signals import compute_xmr
 from coordkit.model.calendar import trailing_weeks
 from coordkit.numbers import format_percent
 
-__all__ = ["SpendReview", "compute_spend"]
+__all__ = ["SpendReview", "compute_spend", "spend_inputs"]
 
 ALL_TEAMS = "all"
 TREND_WEEKS = 13
@@ -97,21 +97,39 @@ def _by(outputs: pd.DataFrame, plan: pd.DataFrame, week: dt.date, column: str) -
     return frame.sort_values(["planned_qtd", "actual_qtd"], ascending=False, kind="stable").reset_index(drop=True)
 
 
-def compute_spend(outputs: pd.DataFrame, spend_plan: pd.DataFrame, credit: pd.DataFrame, week: dt.date,
-                  team: str = ALL_TEAMS) -> SpendReview:
-    """Plan against actual and efficiency for one team's (already filtered) outputs and credit."""
+def spend_inputs(outputs: pd.DataFrame, spend_plan: pd.DataFrame, credit: pd.DataFrame, team: str = ALL_TEAMS) -> dict:
+    """What :func:`compute_spend` derives from a team's frames for any week: the plan, spend and credit per week.
+
+    A caller that reviews many weeks of one team (the check-in) computes it
+    once and hands it to each :func:`compute_spend`.
+    """
     plan = _plan(spend_plan, team)
-    actual = outputs.groupby("week")["cost"].sum()
-    planned = plan.groupby("week")["planned_cost"].sum() if not plan.empty else pd.Series(dtype=float)
+    opportunities = credit[credit["kind"].isin(OPPORTUNITY_KINDS)]
+    return {
+        "plan": plan,
+        "actual": outputs.groupby("week")["cost"].sum(),
+        "planned": plan.groupby("week")["planned_cost"].sum() if not plan.empty else pd.Series(dtype=float),
+        "opportunities": opportunities.groupby("week")["credit"].sum(),
+        "pipeline": opportunities.groupby("week")["amount"].sum(),
+    }
+
+
+def compute_spend(outputs: pd.DataFrame, spend_plan: pd.DataFrame, credit: pd.DataFrame, week: dt.date,
+                  team: str = ALL_TEAMS, inputs: dict | None = None) -> SpendReview:
+    """Plan against actual and efficiency for one team's (already filtered) outputs and credit.
+
+    ``inputs`` is :func:`spend_inputs` of the same frames, when the caller keeps it.
+    """
+    inputs = spend_inputs(outputs, spend_plan, credit, team) if inputs is None else inputs
+    plan, actual, planned = inputs["plan"], inputs["actual"], inputs["planned"]
     pacing = _period_rows(actual, planned, week)
     weeks = trailing_weeks(week, TREND_WEEKS) + [week]
-    opportunities = credit[credit["kind"].isin(OPPORTUNITY_KINDS)]
     trend = pd.DataFrame({"week": weeks})
     trend["spend"] = actual.reindex(weeks, fill_value=0.0).to_numpy()
     trend["planned"] = planned.reindex(weeks, fill_value=0.0).to_numpy()
     trend["pct_paced"] = trend["spend"] / trend["planned"].where(trend["planned"] > 0)
-    trend["opportunities"] = opportunities.groupby("week")["credit"].sum().reindex(weeks, fill_value=0.0).to_numpy()
-    trend["pipeline"] = opportunities.groupby("week")["amount"].sum().reindex(weeks, fill_value=0.0).to_numpy()
+    trend["opportunities"] = inputs["opportunities"].reindex(weeks, fill_value=0.0).to_numpy()
+    trend["pipeline"] = inputs["pipeline"].reindex(weeks, fill_value=0.0).to_numpy()
     trend["cost_per_opportunity"] = trend["spend"] / trend["opportunities"].where(trend["opportunities"] > 0)
     trend["cost_per_pipeline_dollar"] = trend["spend"] / trend["pipeline"].where(trend["pipeline"] > 0)
     trend["roas"] = trend["pipeline"] / trend["spend"].where(trend["spend"] > 0)

@@ -22,7 +22,7 @@ import pandas as pd
 from coordkit.errors import ParameterError
 from coordkit.model.attribution.intervals import DEFAULT_RESAMPLES, percentile_interval
 
-__all__ = ["credit_intervals"]
+__all__ = ["bootstrap_columns", "credit_intervals"]
 
 
 def credit_intervals(
@@ -63,23 +63,12 @@ def credit_intervals(
     group_index = pd.MultiIndex.from_frame(groups)
     outcome_codes, outcomes = pd.factorize(rows["outcome_id"], sort=True)
     group_codes = group_index.get_indexer(pd.MultiIndex.from_frame(rows[by]))
-    shape = (len(outcomes), len(groups))
-    credit_matrix = np.zeros(shape)
-    amount_matrix = np.zeros(shape)
-    np.add.at(credit_matrix, (outcome_codes, group_codes), rows["credit"].to_numpy(dtype="float64"))
-    np.add.at(amount_matrix, (outcome_codes, group_codes), rows["amount"].to_numpy(dtype="float64"))
-    rng = np.random.default_rng(seed)
-    n = len(outcomes)
-    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float64) if n else np.zeros((resamples, 0))
-    reps_credit, reps_amount = counts @ credit_matrix, counts @ amount_matrix
+    columns = bootstrap_columns(outcome_codes, len(outcomes), group_codes, len(groups),
+                                rows["credit"].to_numpy(dtype="float64"), rows["amount"].to_numpy(dtype="float64"),
+                                level=level, resamples=resamples, seed=seed)
     result = groups.copy()
-    result["outcomes"] = credit_matrix.sum(axis=0)
-    result["outcomes_low"], result["outcomes_high"] = percentile_interval(reps_credit, level)
-    result["amount"] = amount_matrix.sum(axis=0)
-    result["amount_low"], result["amount_high"] = percentile_interval(reps_amount, level)
-    for name, point, reps in (("outcomes", result["outcomes"].to_numpy(), reps_credit),
-                              ("amount", result["amount"].to_numpy(), reps_amount)):
-        result[f"{name}_share"], result[f"{name}_share_low"], result[f"{name}_share_high"] = _share_interval(point, reps, level)
+    for name, values in columns.items():
+        result[name] = values
     if cost is not None:
         if "cost" not in cost.columns or any(c not in cost.columns for c in by):
             raise ParameterError(f"credit_intervals: cost needs columns {by + ['cost']}; it has {list(cost.columns)}")
@@ -89,6 +78,34 @@ def credit_intervals(
         for name in ("", "_low", "_high"):
             result[f"roas{name}"] = (result[f"amount{name}"] / result["cost"]).where(positive)
     return result
+
+
+def bootstrap_columns(outcome_codes: np.ndarray, n_outcomes: int, group_codes: np.ndarray, n_groups: int,
+                      credit: np.ndarray, amount: np.ndarray, *, level: float, resamples: int, seed: int) -> dict:
+    """The bootstrap of :func:`credit_intervals` on coded rows: result column -> one value per group.
+
+    Row ``i`` gives ``credit[i]`` and ``amount[i]`` of outcome
+    ``outcome_codes[i]`` to group ``group_codes[i]`` (codes count from 0 in
+    sorted order). Callers that already hold coded rows (the review's tables)
+    skip the frame work of :func:`credit_intervals` and get the same numbers.
+    """
+    shape = (n_outcomes, n_groups)
+    credit_matrix = np.zeros(shape)
+    amount_matrix = np.zeros(shape)
+    np.add.at(credit_matrix, (outcome_codes, group_codes), credit)
+    np.add.at(amount_matrix, (outcome_codes, group_codes), amount)
+    rng = np.random.default_rng(seed)
+    n = n_outcomes
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float64) if n else np.zeros((resamples, 0))
+    reps_credit, reps_amount = counts @ credit_matrix, counts @ amount_matrix
+    columns = {"outcomes": credit_matrix.sum(axis=0)}
+    columns["outcomes_low"], columns["outcomes_high"] = percentile_interval(reps_credit, level)
+    columns["amount"] = amount_matrix.sum(axis=0)
+    columns["amount_low"], columns["amount_high"] = percentile_interval(reps_amount, level)
+    for name, reps in (("outcomes", reps_credit), ("amount", reps_amount)):
+        columns[f"{name}_share"], columns[f"{name}_share_low"], columns[f"{name}_share_high"] = \
+            _share_interval(columns[name], reps, level)
+    return columns
 
 
 def _share_interval(point: np.ndarray, replicates: np.ndarray, level: float) -> tuple:
