@@ -85,8 +85,8 @@ def target_status(share: float) -> str:
     return "behind_target"
 
 
-def judge_against_target(weekly: pd.DataFrame, targets: pd.DataFrame, week: dt.date, team: str, metrics,
-                         goals: dict | None = None) -> pd.DataFrame:
+def judge_against_target(weekly: pd.DataFrame | None, targets: pd.DataFrame, week: dt.date, team: str, metrics,
+                         goals: dict | None = None, series: dict | None = None) -> pd.DataFrame:
     """Per metric: value, target, share and gap this week; quarter to date; run-rate needed to close the quarter.
 
     ``weekly`` is long (``week``, ``metric``, ``value``) and covers the quarter
@@ -99,7 +99,8 @@ def judge_against_target(weekly: pd.DataFrame, targets: pd.DataFrame, week: dt.d
     ``weeks_left`` and ``run_rate_needed`` (per remaining week; 0 when the
     quarter target is already met, NaN when no week is left or there is no
     target).
-    ``goals`` maps a metric to its :func:`target_series` (for ``team``), when the caller keeps them.
+    ``goals`` maps a metric to its :func:`target_series` (for ``team``), and
+    ``series`` a metric to its weekly values (instead of ``weekly``), when the caller keeps them.
     """
     weeks = quarter_weeks(week)
     done = [w for w in weeks if w <= week]
@@ -107,11 +108,11 @@ def judge_against_target(weekly: pd.DataFrame, targets: pd.DataFrame, week: dt.d
     year, quarter = quarter_of(week)
     records = []
     for metric in metrics:
-        series = weekly[weekly["metric"] == metric].set_index("week")["value"]
+        values = series[metric] if series is not None else weekly[weekly["metric"] == metric].set_index("week")["value"]
         goal = goals[metric] if goals is not None else target_series(targets, team, metric)
-        value = float(series.get(week, 0.0))
+        value = float(values.get(week, 0.0))
         target = float(goal[week]) if week in goal.index else np.nan
-        qtd_value = float(series.reindex(done, fill_value=0.0).sum())
+        qtd_value = float(values.reindex(done, fill_value=0.0).sum())
         has_qtd_target = bool(len(goal)) and all(w in goal.index for w in done)
         qtd_target = float(goal.reindex(done).sum()) if has_qtd_target else np.nan
         # weeks of the quarter still to come often have no target yet: they are assumed to carry this

@@ -18,6 +18,7 @@ done once per store state in :class:`~coordkit.analysis.review_context.ReviewCon
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -264,10 +265,10 @@ def compute_weekly_review(
     outputs = context.derived(("outputs", team), lambda: _team_rows(context.outputs, team))
     scoped = context.derived(("scoped facts", team), lambda: facts.assign(scope=team))
     totals = context.derived(("metric totals", team), lambda: metric_totals(scoped, ("scope",)))
-    metrics = weekly_metrics(scoped, history, by=("scope",), totals=totals)
+    series = _metric_series(totals, history, team, empty=scoped.empty)
     goals = context.derived(("goals", team), lambda: {m: target_series(context.targets, team, m) for m in OUTCOME_METRICS})
-    trends = _trends(metrics, week, context.targets, team, context.first_week, goals)
-    headline = _headline(metrics, context.targets, week, team, trends, config.currency, context.first_week, goals)
+    trends = _trends(series, week, context.targets, team, context.first_week, goals)
+    headline = _headline(series, context.targets, week, team, trends, config.currency, context.first_week, goals)
     credit = context.derived(("credit", team, model), lambda: _team_rows(context.credit(model), team))
     opportunities = context.derived(("opportunities", team), lambda: facts[facts["kind"].isin(OPPORTUNITY_KINDS)])
     from coordkit.analysis.spend import compute_spend, spend_inputs
@@ -374,7 +375,7 @@ def _without_personal_data(review: WeeklyReview) -> WeeklyReview:
             if isinstance(value, pd.DataFrame) and not value.empty:
                 text = [c for c in value.columns if value[c].dtype == object or pd.api.types.is_string_dtype(value[c])]
                 if text:
-                    setattr(holder, name, value.assign(**{c: value[c].map(redact_text) for c in text}))
+                    setattr(holder, name, value.assign(**{c: value[c].map(_redacted) for c in text}))
             elif isinstance(value, str):
                 setattr(holder, name, redact_text(value))
             elif hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
@@ -387,15 +388,36 @@ def _without_personal_data(review: WeeklyReview) -> WeeklyReview:
     return review
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _redacted_text(text: str) -> str:
+    return redact_text(text)
+
+
+def _redacted(value):
+    """:func:`redact_text`, remembered per text: the same campaign names, titles and owners recur in every review."""
+    return _redacted_text(value) if isinstance(value, str) else value
+
+
 # --- sections ----------------------------------------------------------------
 
 
-def _series(metrics: pd.DataFrame, metric: str) -> pd.Series:
-    rows = metrics[metrics["metric"] == metric]
-    return rows.set_index("week")["value"].sort_index()
+def _metric_series(totals: pd.DataFrame, weeks: list[dt.date], team: str, empty: bool) -> dict[str, pd.Series]:
+    """Metric -> its weekly values over ``weeks`` (zeros filled), from ``metric_totals`` of one team's facts (scope ``team``).
+
+    The values of ``weekly_metrics(facts, weeks, by=("scope",))`` for each
+    metric, without building and splitting its long frame; empty when the
+    team has no outcome at all, as that frame is.
+    """
+    if empty:
+        return {metric: pd.Series(dtype="float64", name="value", index=pd.Index([], name="week", dtype=object))
+                for metric in OUTCOME_METRICS}
+    grid = pd.MultiIndex.from_product([weeks, [team]], names=["week", "scope"])
+    wide = totals.reindex(grid, fill_value=0.0)
+    index = pd.Index(weeks, name="week", dtype=object)
+    return {metric: pd.Series(wide[metric].to_numpy(), index=index, name="value") for metric in OUTCOME_METRICS}
 
 
-def _trends(metrics: pd.DataFrame, week: dt.date, targets: pd.DataFrame | None = None, team: str = ALL_TEAMS,
+def _trends(series: dict[str, pd.Series], week: dt.date, targets: pd.DataFrame | None = None, team: str = ALL_TEAMS,
             first_week: dt.date | None = None, goals: dict | None = None) -> pd.DataFrame:
     """XmR chart per metric: limits from the 13 weeks before ``week``; ``week`` judged against them.
 
@@ -409,9 +431,8 @@ def _trends(metrics: pd.DataFrame, week: dt.date, targets: pd.DataFrame | None =
     weeks = trailing_weeks(week, TREND_WEEKS) + [week]
     frames = []
     for metric in OUTCOME_METRICS:
-        full = _series(metrics, metric)
-        series = full.reindex(weeks, fill_value=0.0)
-        chart = compute_xmr(series, baseline=TREND_WEEKS)
+        full = series[metric]
+        chart = compute_xmr(full.reindex(weeks, fill_value=0.0), baseline=TREND_WEEKS)
         chart = chart.rename(columns={chart.columns[0]: "week"})
         chart["lower_limit"] = chart["lower_limit"].clip(lower=0.0)
         first = first_week or (min(full.index) if len(full) else week)
@@ -424,12 +445,12 @@ def _trends(metrics: pd.DataFrame, week: dt.date, targets: pd.DataFrame | None =
     return pd.concat(frames, ignore_index=True)
 
 
-def _headline(metrics: pd.DataFrame, targets: pd.DataFrame, week: dt.date, team: str, trends: pd.DataFrame,
+def _headline(all_series: dict[str, pd.Series], targets: pd.DataFrame, week: dt.date, team: str, trends: pd.DataFrame,
               currency: str, first_week: dt.date, goals: dict | None = None) -> pd.DataFrame:
-    judged = judge_against_target(metrics, targets, week, team, OUTCOME_METRICS, goals).set_index("metric")
+    judged = judge_against_target(None, targets, week, team, OUTCOME_METRICS, goals, all_series).set_index("metric")
     records = []
     for metric in OUTCOME_METRICS:
-        series = _series(metrics, metric)
+        series = all_series[metric]
         last_year = comparison_weeks(week, "last_year")[0]
         chart = trends[trends["metric"] == metric].reset_index(drop=True)
         last = chart.iloc[-1]

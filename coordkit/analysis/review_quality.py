@@ -73,36 +73,46 @@ def late_flags(facts: pd.DataFrame, config, ingest_log: pd.DataFrame | None = No
 
 def data_quality(context, team: str, week: dt.date):
     """(table of counts, rejection reasons, notes) for ``team``'s review of ``week``."""
+    # only the late count of this week depends on the week: the rest is worked out once per context and team
+    derived = getattr(context, "derived", None)
+    parts = derived(("data quality", team), lambda: _week_independent(context, team)) if derived else \
+        _week_independent(context, team)
+    quality, reasons, late, before, after = parts
+    if context.ingest_log.empty:
+        return quality, reasons, ["Nothing has been ingested yet."]
+    this_week_late = int((late["week"] == week).sum())
+    late_note = (f"{len(late):,} outcome row(s) arrived late (after an ingest had already brought a later week, so a "
+                 f"review of their week had gone out without them); {this_week_late:,} of them belong to this week.")
+    return quality, reasons, [*before, late_note, *after]
+
+
+def _week_independent(context, team: str) -> tuple:
+    """(quality table, reasons, late rows, notes before the late note, notes after it) for ``team``."""
     facts = context.facts if team == ALL_TEAMS else context.facts[context.facts["team"] == team]
     late = facts[facts["late"]] if "late" in facts else facts.iloc[0:0]
-    this_week_late = int((late["week"] == week).sum())
     rejected = context.rejected
     if team != ALL_TEAMS and not rejected.empty:
         rejected = rejected[rejected["team"] == team]
     reasons = _reasons(rejected)
-    late_note = (f"{len(late):,} outcome row(s) arrived late (after an ingest had already brought a later week, so a "
-                 f"review of their week had gone out without them); {this_week_late:,} of them belong to this week.")
-    notes = [late_note]
+    before, after = [], []
     if team == ALL_TEAMS:
         quality = _per_file(context)
         linking = context.linking
         if linking.get("touchpoints"):
-            notes.insert(0, f"{linking['share_linked']:.1%} of {linking['touchpoints']:,} touchpoints link to a known output; "
-                            f"{linking['unlinked']:,} are unlinked and earn no output credit.")
-        notes.extend(linking.get("campaign_notes", []))
-        notes.extend(linking.get("currency_notes", []))
-        notes.extend(_failed_notes(failed_ingests(context.ingest_log), team))
+            before.append(f"{linking['share_linked']:.1%} of {linking['touchpoints']:,} touchpoints link to a known output; "
+                          f"{linking['unlinked']:,} are unlinked and earn no output credit.")
+        after.extend(linking.get("campaign_notes", []))
+        after.extend(linking.get("currency_notes", []))
+        after.extend(_failed_notes(failed_ingests(context.ingest_log), team))
         unassigned = int((context.facts["team"] == UNASSIGNED).sum())
         if unassigned:
-            notes.append(f"{unassigned:,} outcome(s) carry no team and appear only under 'all'.")
+            after.append(f"{unassigned:,} outcome(s) carry no team and appear only under 'all'.")
     else:
         quality = _per_table(context, team, facts, rejected, late)
-        notes.extend(_failed_notes(failed_ingests(context.ingest_log), team))
-        notes.append("Only this team's rows are counted here; files, linking and rows that name no team are in the "
+        after.extend(_failed_notes(failed_ingests(context.ingest_log), team))
+        after.append("Only this team's rows are counted here; files, linking and rows that name no team are in the "
                      "all-teams review.")
-    if context.ingest_log.empty:
-        notes = ["Nothing has been ingested yet."]
-    return quality, reasons, notes
+    return quality, reasons, late, before, after
 
 
 def latest_failures(log: pd.DataFrame) -> pd.DataFrame:
