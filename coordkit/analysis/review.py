@@ -43,7 +43,7 @@ from coordkit.analysis.review_context import ReviewContext, review_context
 from coordkit.analysis.review_attributed import NOT_CREDITED, TREND_WEEKS, attributed_table, window_rows
 from coordkit.analysis.review_quality import data_quality
 from coordkit.analysis.signals import compute_xmr
-from coordkit.analysis.what_moved import COMPARE_LABELS, Movement, check_compare, explain_week
+from coordkit.analysis.what_moved import COMPARE_LABELS, Movement, check_compare, explain_week, movement_rows
 from coordkit.errors import ParameterError, allowed_values_message
 from coordkit.model.calendar import comparison_weeks, iso_week_label, trailing_weeks
 from coordkit.numbers import format_metric
@@ -282,10 +282,12 @@ def compute_weekly_review(
     pipeline_signal = bool(headline.set_index("metric").loc["pipeline_created", "signal"])
     used = ("baseline" if pipeline_signal else "previous") if compare == "auto" else compare
     chart = trends[trends["metric"] == "pipeline_created"]
-    movement = explain_week(facts, week, used, "pipeline_created", team=team, currency=config.currency, signal=chart)
+    moved = context.derived(("movement rows", team), lambda: movement_rows(facts, "pipeline_created"))
+    movement = explain_week(facts, week, used, "pipeline_created", team=team, currency=config.currency, signal=chart,
+                            rows=moved)
     also = None
     if used != "previous":
-        also = explain_week(facts, week, "previous", "pipeline_created", team=team, currency=config.currency)
+        also = explain_week(facts, week, "previous", "pipeline_created", team=team, currency=config.currency, rows=moved)
     quality, reasons, notes = data_quality(context, team, week)
     previous = week - dt.timedelta(days=7)
     shipped = (outputs[outputs["week"] == week], outputs[outputs["week"] == previous])

@@ -34,7 +34,7 @@ from coordkit.analysis.metrics import (
 from coordkit.errors import ParameterError, allowed_values_message
 from coordkit.model.calendar import COMPARISONS, comparison_weeks
 
-__all__ = ["COMPARE_CHOICES", "COMPARE_LABELS", "Movement", "WhatMoved", "explain_week", "what_moved"]
+__all__ = ["COMPARE_CHOICES", "COMPARE_LABELS", "Movement", "WhatMoved", "explain_week", "movement_rows", "what_moved"]
 
 ALL_TEAMS = "all"
 #: compare choices: the calendar's, plus ``baseline`` (the weeks the XmR limits came from) and
@@ -114,13 +114,16 @@ def explain_week(
     signal: pd.DataFrame | None = None,
     max_segments: int = 5,
     reference: list[dt.date] | None = None,
+    rows: pd.DataFrame | None = None,
 ) -> Movement:
     """Explain ``metric`` in ``week`` against ``compare`` for the outcome ``facts`` given (already one team's).
 
     ``compare`` is one of :data:`COMPARE_CHOICES` except ``auto`` (resolve it
     first); ``reference`` overrides the comparison weeks (the notebook's
     explicit ``before`` week). ``signal`` (an XmR frame whose last point is
-    ``week``) adds the signal sentence to the narrative.
+    ``week``) adds the signal sentence to the narrative. ``rows`` is
+    :func:`movement_rows` of the same facts and metric, when the caller keeps
+    it (the check-in explains many weeks of one team).
     """
     from coordkit.analysis.bridge import compute_bridge, summarise_bridge
     from coordkit.analysis.drivers import explain_change
@@ -132,8 +135,7 @@ def explain_week(
     money = metric in MONEY_METRICS
     currency = currency if money else None
     scale = 1.0 / len(weeks)
-    rows = metric_rows(facts, metric)
-    rows = rows.assign(**{d: rows[d].replace(UNATTRIBUTED, NOT_SOURCED) for d in ("channel", "campaign") if d in rows})
+    rows = movement_rows(facts, metric) if rows is None else rows
     after = rows[rows["week"] == week].assign(period="after", value=lambda f: f["value"].astype(float), volume=1.0)
     before = rows[rows["week"].isin(weeks)].assign(period="before", value=lambda f: f["value"].astype(float) * scale,
                                                    volume=scale)
@@ -159,6 +161,12 @@ def explain_week(
     narrative = describe_change(explanation.assign(segment=explanation["label"]), label, before_total, after_total,
                                 currency=currency, signal=signal, bridge_summary=bridge if not bridge.empty else None)
     return Movement(metric, week, compare, weeks, before_total, after_total, currency, explanation, bridge, narrative, dims)
+
+
+def movement_rows(facts: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The outcome rows that count towards ``metric`` (:func:`metric_rows`), unsourced ones named as such."""
+    rows = metric_rows(facts, metric)
+    return rows.assign(**{d: rows[d].replace(UNATTRIBUTED, NOT_SOURCED) for d in ("channel", "campaign") if d in rows})
 
 
 def segment_words(row, dims) -> str:
