@@ -50,6 +50,7 @@ __all__ = [
     "channel_flow",
     "data_weeks",
     "idle_campaigns",
+    "likely_picks",
     "short_title",
 ]
 
@@ -62,6 +63,8 @@ DRILL_FRAME_COLUMNS = ["output_id", "title", "channel", "kind", "owner", "publis
 FLOW_FRAME_COLUMNS = ["channel", "outputs", "last_week", "cost", "opportunities", "pipeline", "pipeline_13w",
                       "pipeline_13w_share_text", "cost_per_opportunity"]
 
+#: how many weeks back, for the same team, are computed ahead while nobody clicks
+PREFETCH_WEEKS = 2
 #: one lock per process around everything that opens the store: DuckDB refuses a read-only and a
 #: read-write connection to the same file in one process at once (model warm-up reads, saves write)
 STORE_LOCK = threading.RLock()
@@ -81,6 +84,23 @@ def data_weeks(context: ReviewContext) -> list[dt.date]:
     first = min(first, latest)
     count = (latest - first).days // 7
     return [first + dt.timedelta(days=7 * i) for i in range(count + 1)]
+
+
+def likely_picks(weeks: list[dt.date], teams: list[str], week: dt.date, team: str,
+                 changed: str = "") -> list[tuple[dt.date, str]]:
+    """The (week, team) pairs most likely picked after ``(week, team)``, most likely first: what the check-in computes ahead.
+
+    After a week change (``changed="week"``) the other teams of that week come
+    first: a check-in meeting goes through the teams of the week it is on.
+    Otherwise the week before comes first for this team, then the other teams
+    of this week; then up to :data:`PREFETCH_WEEKS` weeks back for this team.
+    """
+    index = weeks.index(week) if week in weeks else 0
+    earlier = [(w, team) for w in reversed(weeks[max(0, index - PREFETCH_WEEKS):index])]
+    others = [(week, other) for other in teams if other != team]
+    if changed == "week":
+        return others + earlier
+    return earlier[:1] + others + earlier[1:]
 
 
 def _team_rows(frame: pd.DataFrame, team: str) -> pd.DataFrame:
@@ -275,6 +295,34 @@ class CheckinData:
                          lambda: campaign_outputs(self.credit(model), self.context.outputs, campaign, week, team, channel))
 
     # --- computing ahead ----------------------------------------------------------------
+
+    def warm_models(self, models: Iterable[str], background: bool = True,
+                    idle_seconds: float = 3.0) -> threading.Thread | None:
+        """Compute the credit of ``models`` ahead of use, so switching model answers at once.
+
+        In the background (the default) each model waits until nobody has
+        asked for anything for ``idle_seconds``: a credit computation keeps
+        both cores busy for 2-4 s on the demo, and clicks come first.
+        """
+        todo = [m for m in models if not self.context.has_credit(m)]
+
+        def work():
+            for model in todo:
+                while background and time.monotonic() - self.last_activity < idle_seconds:
+                    time.sleep(0.25)
+                with STORE_LOCK:
+                    if not self.context.has_credit(model):
+                        try:
+                            self.context.credit(model)
+                        except CoordkitError:
+                            continue
+
+        if not background:
+            work()
+            return None
+        thread = threading.Thread(target=work, name="coordkit-warm-models", daemon=True)
+        thread.start()
+        return thread
 
     def touch(self) -> None:
         """Note a foreground request: background work keeps out of its way for a moment."""

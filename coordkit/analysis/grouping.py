@@ -23,11 +23,11 @@ def aggregate(frame: pd.DataFrame, by, as_index: bool = True, **named: tuple[str
     The function names are those pandas' grouped columns have as methods
     (``sum``, ``count``, ``first``, ``size``, ``mean``, ...).
     """
-    grouped = frame.groupby(by)
-    columns = {name: getattr(grouped[column], how)() for name, (column, how) in named.items()}
-    if not columns:
+    keys = [by] if isinstance(by, str) else list(by)
+    if not named or (not as_index and set(named) & set(keys)):  # pandas' own rules for these corner cases
         return frame.groupby(by, as_index=as_index).agg(**named)
-    result = pd.DataFrame(columns)
+    grouped = frame.groupby(by)
+    result = pd.DataFrame({name: getattr(grouped[column], how)() for name, (column, how) in named.items()})
     if not as_index:
         result = result.reset_index()
     return result

@@ -39,11 +39,22 @@ from coordkit.analysis.metrics import (
     weekly_metrics,
 )
 from coordkit.analysis.privacy import redact_text
+from coordkit.analysis.review_attributed import (
+    NOT_CREDITED,
+    TREND_WEEKS,
+    attributed_table,
+    window_rows,
+)
 from coordkit.analysis.review_context import ReviewContext, review_context
-from coordkit.analysis.review_attributed import NOT_CREDITED, TREND_WEEKS, attributed_table, window_rows
 from coordkit.analysis.review_quality import data_quality
 from coordkit.analysis.signals import compute_xmr
-from coordkit.analysis.what_moved import COMPARE_LABELS, Movement, check_compare, explain_week, movement_rows
+from coordkit.analysis.what_moved import (
+    COMPARE_LABELS,
+    Movement,
+    check_compare,
+    explain_week,
+    movement_rows,
+)
 from coordkit.errors import ParameterError, allowed_values_message
 from coordkit.model.calendar import comparison_weeks, iso_week_label, trailing_weeks
 from coordkit.numbers import format_metric

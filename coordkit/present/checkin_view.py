@@ -42,6 +42,7 @@ from coordkit.analysis.checkin import (
     channel_flow,
     data_weeks,
     idle_campaigns,
+    likely_picks,
 )
 from coordkit.analysis.review import ALL_TEAMS, ReviewContext, WeeklyReview, review_context
 from coordkit.errors import CoordkitError, ParameterError, WorkspaceError, allowed_values_message
@@ -58,8 +59,6 @@ from coordkit.present.review_view import headline_html
 
 __all__ = ["ALL_CHANNELS", "CheckinExplorer", "checkin"]
 
-#: how many weeks back, for the same team, are computed ahead while nobody clicks
-PREFETCH_WEEKS = 2
 _PIPELINE_WAIT = '<p class="ck-note">Working out how the pipeline moved ...</p>'
 
 
@@ -292,7 +291,7 @@ class CheckinExplorer(CheckinForm):
         except CoordkitError as exc:
             self.status.value = parts.error_html(exc)
         seconds = self._record(action, started)
-        self._compute_ahead()
+        self._compute_ahead(action)
         return seconds
 
     def _record(self, action: str, started: float) -> float:
@@ -356,22 +355,17 @@ class CheckinExplorer(CheckinForm):
         key, _ = self._pipeline_job(week, team)
         self.pipeline.value = self.data.get(key, _PIPELINE_WAIT)
 
-    def _compute_ahead(self) -> None:
+    def _compute_ahead(self, changed: str = "") -> None:
         """While nobody clicks: the review most likely picked next, the pipeline panel shown, then more reviews.
 
-        The likely picks are the week before this one for this team, then this
-        week for the other teams, then the week before that (each with its
-        trend charts); a later click on one of them is a look-up.
+        The likely picks come from :func:`~coordkit.analysis.checkin.likely_picks`
+        (each with its trend charts); a later click on one of them is a look-up.
         """
         week, team, model = self.selected_week, self.team.value, self.model.value
         jobs = []
-        if self.prefetch:
-            index = self.weeks.index(week) if week in self.weeks else 0
-            picks = [(w, team) for w in reversed(self.weeks[max(0, index - PREFETCH_WEEKS):index])]
-            picks[1:1] = [(week, other) for other in self.teams if other != team]
-            for w, t in picks:
-                jobs.append((("review", w, t, model), lambda w=w, t=t: self.review_for(w, t, model)))
-                jobs.append((("trends-spec", w, t), lambda w=w, t=t: self.trends_spec(w, t)))
+        for w, t in likely_picks(self.weeks, self.teams, week, team, changed) if self.prefetch else []:
+            jobs.append((("review", w, t, model), lambda w=w, t=t: self.review_for(w, t, model)))
+            jobs.append((("trends-spec", w, t), lambda w=w, t=t: self.trends_spec(w, t)))
         jobs.insert(min(2, len(jobs)), self._pipeline_job(week, team))
         self.data.prefetch(jobs)
 
@@ -382,30 +376,8 @@ class CheckinExplorer(CheckinForm):
     # --- warming -------------------------------------------------------------------
 
     def warm_models(self, models=None, background: bool = True, idle_seconds: float = 3.0) -> threading.Thread | None:
-        """Compute the credit of every model ahead of use, so switching model answers at once.
-
-        In the background (the default) each model waits until nobody has
-        touched the explorer for ``idle_seconds``: a credit computation keeps
-        both cores busy for 2-4 s on the demo, and clicks come first.
-        """
-        todo = [m for m in (models or self.models) if not self.context.has_credit(m)]
-
-        def work():
-            for model in todo:
-                while background and time.monotonic() - self.data.last_activity < idle_seconds:
-                    time.sleep(0.25)
-                with STORE_LOCK:
-                    if not self.context.has_credit(model):
-                        try:
-                            self.context.credit(model)
-                        except CoordkitError:
-                            continue
-
-        if not background:
-            work()
-            return None
-        self._warm_thread = threading.Thread(target=work, name="coordkit-warm-models", daemon=True)
-        self._warm_thread.start()
+        """Compute the credit of every model ahead of use (see :meth:`CheckinData.warm_models`)."""
+        self._warm_thread = self.data.warm_models(models or self.models, background, idle_seconds)
         return self._warm_thread
 
 

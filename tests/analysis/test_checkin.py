@@ -18,6 +18,7 @@ from coordkit.analysis.checkin import (
     channel_flow,
     data_weeks,
     idle_campaigns,
+    likely_picks,
     short_title,
 )
 from coordkit.analysis.checkin_notes import (
@@ -126,6 +127,16 @@ def test_data_weeks_run_from_the_first_data_to_the_latest_complete_week():
     weeks = data_weeks(context)
     assert weeks[0] == OLD and weeks[-1] == W and len(weeks) == 14
     assert all((b - a).days == 7 for a, b in itertools.pairwise(weeks))
+
+
+def test_likely_picks_after_a_week_change_are_the_other_teams_of_that_week_first():
+    weeks = [W - dt.timedelta(days=7 * i) for i in (4, 3, 2, 1, 0)]  # oldest first, as data_weeks gives them
+    teams = ["all", "apac", "emea"]
+    w2, w3 = W - dt.timedelta(days=14), W - dt.timedelta(days=21)
+    assert likely_picks(weeks, teams, W1, "all", changed="week") == [(W1, "apac"), (W1, "emea"), (w2, "all"), (w3, "all")]
+    # after anything else: the week before for this team, then the other teams of this week, then further back
+    assert likely_picks(weeks, teams, W1, "emea", changed="team") == [(w2, "emea"), (W1, "all"), (W1, "apac"), (w3, "emea")]
+    assert likely_picks(weeks, teams, weeks[0], "all") == [(weeks[0], "apac"), (weeks[0], "emea")]  # nothing earlier
 
 
 def test_short_title():
