@@ -50,7 +50,7 @@ def monday_utc(created_at: pd.Series) -> pd.Series:
     their own ``week_of``.
     """
     stamps = pd.to_datetime(created_at, utc=True)
-    return (stamps.dt.tz_convert("UTC").dt.normalize() - pd.to_timedelta(stamps.dt.dayofweek, unit="D")).dt.date
+    return (stamps.dt.tz_convert("UTC").dt.normalize() - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.date
 
 
 def _key_column(by: str) -> str:
