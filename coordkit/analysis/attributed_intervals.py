@@ -136,11 +136,21 @@ def with_intervals(table: pd.DataFrame, credit: pd.DataFrame, column: str, oppor
     A row the bootstrap never saw (cost, no credit) holds 0 in every replicate.
     """
     found = attributed_intervals(credit, column, opportunities, not_credited, **options)
-    if found.empty:
-        result = table.merge(found, on=column, how="left")
-    else:  # the left join, by position (the bootstrap's groups are unique): a merge costs more than the bootstrap here
+    if not found.empty:
+        # the left join by position (the bootstrap's groups are unique), unseen rows filled on arrays:
+        # on the review's small tables the frame operations cost more than the bootstrap
         picked = found.set_index(column).reindex(table[column].to_numpy(dtype=object))
-        result = table.assign(**{name: picked[name].to_numpy() for name in picked.columns})
+        unseen = picked["pipeline_13w_share_text"].isna().to_numpy()
+        columns = {name: picked[name].to_numpy() for name in picked.columns}
+        if unseen.any():
+            for name, values in list(columns.items()):
+                if name.endswith(("_low", "_high")):
+                    columns[name] = np.where(unseen, 0.0, values)
+            texts = columns["pipeline_13w_share_text"].astype(object)
+            texts[unseen] = [share_text(s, 0.0, 0.0) for s in table["pipeline_13w_share"].to_numpy()[unseen]]
+            columns["pipeline_13w_share_text"] = texts
+        return table.assign(**columns)
+    result = table.merge(found, on=column, how="left")
     unseen = result["pipeline_13w_share_text"].isna()
     if unseen.any():
         bounds = [c for c in found.columns if c.endswith(("_low", "_high"))]

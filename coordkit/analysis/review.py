@@ -386,7 +386,8 @@ def _without_personal_data(review: WeeklyReview) -> WeeklyReview:
     def clean(holder) -> None:
         for name, value in list(vars(holder).items()):
             if isinstance(value, pd.DataFrame) and not value.empty:
-                text = [c for c in value.columns if value[c].dtype == object or pd.api.types.is_string_dtype(value[c])]
+                text = [c for c in value.columns if (value[c].dtype == object or pd.api.types.is_string_dtype(value[c]))
+                        and not _clean_already(value[c])]
                 if text:
                     setattr(holder, name, value.assign(**{c: value[c].map(_redacted) for c in text}))
             elif isinstance(value, str):
@@ -404,6 +405,17 @@ def _without_personal_data(review: WeeklyReview) -> WeeklyReview:
 @functools.lru_cache(maxsize=1 << 16)
 def _redacted_text(text: str) -> str:
     return redact_text(text)
+
+
+def _clean_already(values: pd.Series) -> bool:
+    """Whether ``values`` are all texts that redaction leaves as they are (most columns: names, channels).
+
+    Such a column of pandas' text dtype is kept as it is: mapping it gives the
+    same column. Object columns and columns with missing values are mapped
+    (mapping can change their dtype, and the review's frames keep that dtype).
+    """
+    return (isinstance(values.dtype, pd.StringDtype) and bool(values.notna().all())
+            and all(_redacted_text(v) == v for v in values.unique()))
 
 
 def _redacted(value):

@@ -84,13 +84,13 @@ def _period_rows(actual: pd.Series, planned: pd.Series, week: dt.date) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def _by(outputs: pd.DataFrame, plan: pd.DataFrame, week: dt.date, column: str) -> pd.DataFrame:
-    quarter = [w for w in quarter_weeks(week) if w <= week]
-    actual_week = outputs[outputs["week"] == week].groupby(column)["cost"].sum().rename("actual")
-    actual_qtd = outputs[outputs["week"].isin(quarter)].groupby(column)["cost"].sum().rename("actual_qtd")
-    keyed = plan[plan[column] != ""] if column in plan else plan.iloc[0:0]
-    planned_week = keyed[keyed["week"] == week].groupby(column)["planned_cost"].sum().rename("planned")
-    planned_qtd = keyed[keyed["week"].isin(quarter)].groupby(column)["planned_cost"].sum().rename("planned_qtd")
+def _by(shipped: tuple[pd.DataFrame, pd.DataFrame], planned: tuple[pd.DataFrame, pd.DataFrame], column: str) -> pd.DataFrame:
+    """Actual and planned spend per ``column``: ``shipped`` and ``planned`` are (this week's rows, the quarter's to date)."""
+    actual_week = shipped[0].groupby(column)["cost"].sum().rename("actual")
+    actual_qtd = shipped[1].groupby(column)["cost"].sum().rename("actual_qtd")
+    week_plan, quarter_plan = (p[p[column] != ""] if column in p else p.iloc[0:0] for p in planned)
+    planned_week = week_plan.groupby(column)["planned_cost"].sum().rename("planned")
+    planned_qtd = quarter_plan.groupby(column)["planned_cost"].sum().rename("planned_qtd")
     frame = pd.concat([actual_week, planned_week, actual_qtd, planned_qtd], axis=1).fillna(0.0)
     frame["pct_paced_qtd"] = frame["actual_qtd"] / frame["planned_qtd"].where(frame["planned_qtd"] > 0)
     frame = frame.rename_axis(column).reset_index()
@@ -143,4 +143,8 @@ def compute_spend(outputs: pd.DataFrame, spend_plan: pd.DataFrame, credit: pd.Da
         where = ("outside its normal range: a signal, worth a look" if rule else
                  f"inside its normal range ({format_percent(low)} to {format_percent(high)})")
         signal = f"Spend ran at {format_percent(paced.iloc[-1])} of plan this week, {where}."
-    return SpendReview(pacing, _by(outputs, plan, week, "channel"), _by(outputs, plan, week, "campaign"), trend, signal)
+    # this week's and the quarter's rows, cut once for both tables
+    quarter = [w for w in quarter_weeks(week) if w <= week]
+    shipped = (outputs[outputs["week"] == week], outputs[outputs["week"].isin(quarter)])
+    planned_rows = (plan[plan["week"] == week], plan[plan["week"].isin(quarter)])
+    return SpendReview(pacing, _by(shipped, planned_rows, "channel"), _by(shipped, planned_rows, "campaign"), trend, signal)
