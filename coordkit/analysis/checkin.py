@@ -52,6 +52,7 @@ __all__ = [
     "idle_campaigns",
     "likely_picks",
     "short_title",
+    "shown_campaign",
 ]
 
 #: the channel value meaning "every channel"
@@ -101,6 +102,12 @@ def likely_picks(weeks: list[dt.date], teams: list[str], week: dt.date, team: st
     if changed == "week":
         return others + earlier
     return earlier[:1] + others + earlier[1:]
+
+
+def shown_campaign(campaigns: pd.DataFrame, current: str | None) -> str | None:
+    """The campaign the drill-down shows for a campaign table: the current one while it is listed, else the first."""
+    names = [str(c) for c in campaigns["campaign"]] if not campaigns.empty else []
+    return current if current in names else (names[0] if names else None)
 
 
 def _team_rows(frame: pd.DataFrame, team: str) -> pd.DataFrame:
@@ -295,6 +302,12 @@ class CheckinData:
                          lambda: campaign_outputs(self.credit(model), self.context.outputs, campaign, week, team, channel))
 
     # --- computing ahead ----------------------------------------------------------------
+
+    def drill_ahead(self, week: dt.date, team: str, model: str, channel: str, current: str | None) -> None:
+        """Compute the campaign table and the drill-down a change to (week, team) would show (for :meth:`prefetch`)."""
+        campaign = shown_campaign(self.campaigns(week, team, model, channel), current)
+        if campaign is not None:
+            self.campaign_outputs(campaign, week, team, model, channel)
 
     def warm_models(self, models: Iterable[str], background: bool = True,
                     idle_seconds: float = 3.0) -> threading.Thread | None:

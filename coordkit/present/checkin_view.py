@@ -43,6 +43,7 @@ from coordkit.analysis.checkin import (
     data_weeks,
     idle_campaigns,
     likely_picks,
+    shown_campaign,
 )
 from coordkit.analysis.review import ALL_TEAMS, ReviewContext, WeeklyReview, review_context
 from coordkit.errors import CoordkitError, ParameterError, WorkspaceError, allowed_values_message
@@ -320,13 +321,12 @@ class CheckinExplorer(CheckinForm):
 
     def _set_campaign_options(self, campaigns: pd.DataFrame) -> None:
         names = [str(c) for c in campaigns["campaign"]] if not campaigns.empty else []
-        current = self.campaign.value
         self._quiet = True
         try:
             options = [(name, name) for name in names]
             if list(self.campaign.options) != options:
                 self.campaign.options = options
-            self.campaign.value = current if current in names else (names[0] if names else None)
+            self.campaign.value = shown_campaign(campaigns, self.campaign.value)
         finally:
             self._quiet = False
 
@@ -359,14 +359,16 @@ class CheckinExplorer(CheckinForm):
         """While nobody clicks: the review most likely picked next, the pipeline panel shown, then more reviews.
 
         The likely picks come from :func:`~coordkit.analysis.checkin.likely_picks`
-        (each with its trend charts); a later click on one of them is a look-up.
+        (each with its trend charts and drill-down); a later click on one of them is a look-up.
         """
-        week, team, model = self.selected_week, self.team.value, self.model.value
+        week, team, model, channel = self.selected_week, self.team.value, self.model.value, self.channel.value
         jobs = []
         for w, t in likely_picks(self.weeks, self.teams, week, team, changed) if self.prefetch else []:
             jobs.append((("review", w, t, model), lambda w=w, t=t: self.review_for(w, t, model)))
             jobs.append((("trends-spec", w, t), lambda w=w, t=t: self.trends_spec(w, t)))
-        jobs.insert(min(2, len(jobs)), self._pipeline_job(week, team))
+            jobs.append((("drill-ahead", w, t, model, channel),
+                         lambda w=w, t=t: self.data.drill_ahead(w, t, model, channel, self.campaign.value)))
+        jobs.insert(min(3, len(jobs)), self._pipeline_job(week, team))
         self.data.prefetch(jobs)
 
     def wait(self, timeout: float = 120.0) -> None:
