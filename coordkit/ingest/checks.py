@@ -27,7 +27,7 @@ from coordkit.ingest.dates import (
 )
 from coordkit.ingest.mapping import describe_source, map_values
 from coordkit.ingest.messages import Message, Problems, shown_value
-from coordkit.ingest.numbers import decide_locale, locale_from_options, parse_numbers
+from coordkit.ingest.numbers import decide_locale, grouped_like_other_locale, locale_from_options, parse_numbers
 from coordkit.ingest.presets import Preset
 from coordkit.ingest.readers import CELL_FORMULA, CELL_NUL, RawTable
 from coordkit.weeks import WEEK_PATTERN, week_start_of
@@ -217,11 +217,42 @@ def type_numbers(batch: Batch) -> Batch:
                 lambda v, n=name: f"{v!r} is negative; {n} cannot be below zero: fix the value or leave it empty",
                 f"{name} is negative",
             )
-        if column.dtype == "int":
+        if column.dtype == "int" or name in WHOLE_COUNTS:
             batch.problems.add_many(values.notna() & (values % 1 != 0), batch.label(name), text,
-                                    lambda v: f"{v!r} is not a whole number", f"{name} is not a whole number")
+                                    lambda v, n=name: f"{v!r} is not a whole number; {n} counts whole things "
+                                    "(if the file groups thousands with '.' or ',', pass --locale de or en)",
+                                    f"{name} is not a whole number")
+        if not batch.locale:
+            _reject_unsettled_grouping(batch, name, text, values, locale or "en")
         batch.typed[name] = values.astype("float64")
     return batch
+
+
+#: number columns that count things: a fraction there is a misread, never a value
+WHOLE_COUNTS = frozenset({"impressions", "reach", "clicks", "opens", "engagements", "unsubscribes",
+                          "sessions", "engaged_sessions"})
+
+
+def _reject_unsettled_grouping(batch: Batch, name: str, text: pd.Series, values: pd.Series, locale: str) -> None:
+    """Reject ``24.000`` read as 24 (or ``1,234`` as 1.234) when only the preset or other columns chose the locale.
+
+    Such a value is a thousand times larger read the other way. Unless the column's own values settle
+    its locale (a count never does: it has no decimals) reading it is a guess, not a reading.
+    """
+    grouped = grouped_like_other_locale(text, locale) & values.notna()
+    if not grouped.any():
+        return
+    if name in WHOLE_COUNTS:
+        grouped = grouped & (values % 1 == 0)  # the fractions are already rejected as not whole
+    elif decide_locale(text).locale == locale:
+        return
+    other = "de" if locale in ("en", "ch") else "en"
+    batch.problems.add_many(
+        grouped, batch.label(name), text,
+        lambda v: f"{v!r} reads as {_read_as(v, locale)} in {locale} style but as {_read_as(v, other)} in {other} "
+        f"style, and no value in the column settles which; pass --locale {other} or --locale {locale}",
+        f"{name} could be read in either locale",
+    )
 
 
 def _other_locale_hint(bad_values: pd.Series, locale: str | None) -> str:

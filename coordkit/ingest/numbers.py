@@ -26,6 +26,7 @@ __all__ = [
     "NULL_SPELLINGS",
     "LocaleDecision",
     "decide_locale",
+    "grouped_like_other_locale",
     "locale_from_options",
     "parse_numbers",
     "profile_locales",
@@ -180,6 +181,27 @@ def decide_locale(text: pd.Series) -> LocaleDecision:
         first = int(np.flatnonzero(ambiguous)[0])
         return LocaleDecision(None, "undecided", {"ambiguous": (first, text.iloc[first])})
     return LocaleDecision(None, "values")  # nothing readable: parse_numbers rejects the values
+
+
+#: a whole number grouped in threes by the mark that is the decimal mark of the locale:
+#: ``24.000`` is 24 in en and 24000 in de; ``1,234`` is 1234 in en and 1.234 in de
+_GROUPED_BY_DECIMAL_MARK = {
+    "en": r"^[0-9]{1,3}(?:\.[0-9]{3})+$",
+    "ch": r"^[0-9]{1,3}(?:\.[0-9]{3})+$",
+    "de": r"^[0-9]{1,3}(?:,[0-9]{3})+$",
+    "fr": r"^[0-9]{1,3}(?:,[0-9]{3})+$",
+}
+
+
+def grouped_like_other_locale(text: pd.Series, locale: str | None) -> pd.Series:
+    """Values that ``locale`` reads as a fraction with three decimals but look like thousands written the other way.
+
+    >>> grouped_like_other_locale(pd.Series(["24.000", "24.00", "1,234", "EUR 1.500"]), "en").tolist()
+    [True, False, False, True]
+    """
+    core, _negative, _percent, blank = _core(text)
+    shaped = core.str.fullmatch(_GROUPED_BY_DECIMAL_MARK[locale or "en"]).fillna(False)
+    return pd.Series((shaped & ~blank).to_numpy(dtype=bool), index=text.index)
 
 
 def parse_numbers(text: pd.Series, locale: str | None) -> tuple[pd.Series, pd.Series]:
