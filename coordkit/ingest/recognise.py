@@ -145,6 +145,10 @@ def _decode_start(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         cut = len(data) - (len(data) % 2)
         return data[:cut].decode("utf-16", errors="replace")
+    if len(data) >= 4 and data[1::2].count(0) > len(data) // 4 and data[0::2].count(0) == 0:
+        # UTF-16 little-endian without a byte-order mark, as readers._decode reads it
+        cut = len(data) - (len(data) % 2)
+        return data[:cut].decode("utf-16-le", errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -102,6 +102,7 @@ def fill_currency(batch: Batch) -> Batch:
                        lambda v: str(v).strip().upper() if str(v).strip() else None)
     for column in money:
         named = _currency_named_by(batch, column)
+        _reject_currency_conflicts(batch, column, given, named)
         given = given.where(given.notna(), named)
     batch.problems.add_many(
         given.notna() & ~given.fillna("").str.fullmatch(r"[A-Z]{3}"), "currency", pd.Series(batch.typed["currency"]),
@@ -112,6 +113,7 @@ def fill_currency(batch: Batch) -> Batch:
                                       if c in batch.typed] or [np.zeros(len(given), bool)])
     batch.typed["currency"] = given.where(given.notna() | ~has_money, batch.config.currency)
     foreign = pd.Series(has_money) & given.notna() & given.ne(batch.config.currency)
+    foreign = foreign & ~foreign.index.isin(list(batch.problems.bad))
     for code, rows in given[foreign].groupby(given[foreign]).groups.items():
         column = next(c for c in money if pd.Series(batch.typed[c]).notna().any())
         batch.warn(
@@ -119,6 +121,24 @@ def fill_currency(batch: Batch) -> Batch:
             f"they are kept apart and never added to {batch.config.currency} totals until an fx rate for {code} is ingested",
             row=batch.row_at(int(rows[0])), column=column, key=f"{column} in {code}, kept apart from {batch.config.currency}")
     return batch
+
+
+def _reject_currency_conflicts(batch: Batch, column: str, given: pd.Series, named: pd.Series) -> None:
+    """A money cell or header naming another currency than the row's currency column: which one is right is a guess."""
+    amounts = pd.Series(batch.typed[column]).reset_index(drop=True) if column in batch.typed else None
+    clash = given.notna() & named.notna() & given.ne(named)
+    if amounts is not None:
+        clash = clash & amounts.notna()
+    text = batch.text[column].reset_index(drop=True)
+    for index in np.flatnonzero(clash.fillna(False).to_numpy(dtype=bool)):
+        value = text.iloc[index]
+        batch.problems.add(
+            int(index), batch.label(column), value,
+            f"{value!r} is in "
+            f"{named.iloc[index]} (its cell or header says so) but the row's currency is {given.iloc[index]}; "
+            "fix the currency column or the amount and import again",
+            f"{column} names another currency than the row's currency",
+        )
 
 
 def _currency_named_by(batch: Batch, column: str) -> pd.Series:
