@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 
@@ -115,15 +116,39 @@ def _choose_sheet(path: Path, book, names: list[str], expected: list[str]) -> st
     return best
 
 
+#: a currency in a number format: [$€-407], [$EUR], "EUR" or a bare € / £ (a bare $ names no one currency)
+_FORMAT_CURRENCY = re.compile(r'\[\$([^\]-]+)[^\]]*\]|"([^"]+)"|([€£₹₩])')
+
+
+def _format_currency(number_format) -> str | None:
+    """The currency a cell's number format shows (``#,##0.00 [$€-407]`` is EUR), or None."""
+    from coordkit.money import currency_in_text
+
+    if not isinstance(number_format, str) or not number_format or number_format == "General":
+        return None
+    codes = set()
+    for match in _FORMAT_CURRENCY.finditer(number_format):
+        token = next(g for g in match.groups() if g).strip()
+        code = token if re.fullmatch(r"[A-Z]{3}", token) else currency_in_text(token)
+        if code:
+            codes.add(code)
+    return codes.pop() if len(codes) == 1 else None
+
+
 def _records(values_sheet, formula_sheet) -> list[list[str]]:
     from coordkit.ingest.readers import CELL_FORMULA
 
     records = []
-    for values, formulas in zip(values_sheet.iter_rows(values_only=True), formula_sheet.iter_rows(values_only=True)):
+    for cells, formulas in zip(values_sheet.iter_rows(), formula_sheet.iter_rows(values_only=True)):
         record = []
-        for value, formula in zip(values, formulas):
+        for cell, formula in zip(cells, formulas):
+            value = getattr(cell, "value", None)
             if value is None and isinstance(formula, str) and formula.startswith("="):
                 record.append(CELL_FORMULA + formula)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool) and (code := _format_currency(
+                    getattr(cell, "number_format", None))):
+                # the cell shows "12,000.00 €": keep the currency the number alone would lose
+                record.append(f"{code} {_text(value)}")
             else:
                 record.append(_text(value))
         records.append(record)

@@ -65,3 +65,29 @@ def test_amount_cell_naming_another_currency_than_its_row_is_rejected_not_relabe
     # the kept-apart warning counts only stored EUR amounts (the one of 0073), not the rejected row
     warnings = [m.text for m in result.messages if m.level == "warning" and "kept apart" in m.text]
     assert any("1 row(s) have amount in EUR" in w for w in warnings)
+
+
+@pytest.mark.parametrize("number_format, expected", [
+    ("#,##0.00 [$€-407]", "EUR"),  # Excel's German euro format
+    ('"GBP" #,##0.00', "GBP"),
+    ("[$CHF] #,##0.00", "CHF"),
+    ('"$"#,##0.00', "USD"),  # a bare $ names no one currency: the workspace's is used
+])
+def test_xlsx_amounts_keep_the_currency_their_cell_format_shows(tmp_path, number_format, expected):
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Opportunity Owner", "Opportunity ID", "Account Name", "Opportunity Name", "Stage", "Amount",
+                  "Close Date", "Created Date"])
+    sheet.append(["Anna", "0081", "Acme", "A", "Closed Won", 12000, dt.date(2026, 11, 5), dt.date(2026, 9, 1)])
+    sheet.append(["Ben", "0082", "Beta", "B", "Prospecting", 3500.5, dt.date(2026, 11, 30), dt.date(2026, 9, 15)])
+    for (cell,) in sheet.iter_rows(min_row=2, min_col=6, max_col=6):
+        cell.number_format = number_format
+    path = tmp_path / "opportunities.xlsx"
+    book.save(path)
+    accepted = read_table(path, "outcomes", "salesforce-opportunities").accepted
+    assert accepted["amount"].tolist() == [12000.0, 3500.5]
+    assert accepted["currency"].tolist() == [expected, expected]
