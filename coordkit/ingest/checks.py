@@ -27,7 +27,12 @@ from coordkit.ingest.dates import (
 )
 from coordkit.ingest.mapping import describe_source, map_values
 from coordkit.ingest.messages import Message, Problems, shown_value
-from coordkit.ingest.numbers import decide_locale, grouped_like_other_locale, locale_from_options, parse_numbers
+from coordkit.ingest.numbers import (
+    decide_locale,
+    grouped_like_other_locale,
+    locale_from_options,
+    parse_numbers,
+)
 from coordkit.ingest.presets import Preset
 from coordkit.ingest.readers import CELL_FORMULA, CELL_NUL, RawTable
 from coordkit.weeks import WEEK_PATTERN, week_start_of
@@ -224,6 +229,14 @@ def type_numbers(batch: Batch) -> Batch:
                                     f"{name} is not a whole number")
         if not batch.locale:
             _reject_unsettled_grouping(batch, name, text, values, locale or "en")
+        if column.money or name in WHOLE_COUNTS:
+            # "5%" is a rate, never an amount of money or a count: reading it as 5 is a guess
+            percent = text.astype("string").str.strip().str.endswith("%").fillna(False) & values.notna()
+            batch.problems.add_many(percent, batch.label(name), text,
+                                    lambda v, what="a count" if name in WHOLE_COUNTS else "an amount":
+                                    f"{v!r} is a percentage, not {what}; check that the right column is mapped, "
+                                    "or export the value itself",
+                                    f"{name} is a percentage")
         batch.typed[name] = values.astype("float64")
     return batch
 

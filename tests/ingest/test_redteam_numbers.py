@@ -100,3 +100,15 @@ def test_a_column_that_settles_en_keeps_its_three_decimals(tmp_path):
                  "2,B,Closed Won,2.125,2026-10-14,2026-10-30\n")
     result = read_table(path, "outcomes", preset="hubspot-deals")
     assert result.accepted["amount"].tolist() == [1500.25, 2.125]
+
+
+def test_a_percentage_in_a_money_or_count_column_is_rejected_not_read_as_its_number(tmp_path):
+    # e.g. a Google Ads "Search impr. share" or "Conv. rate" column mapped onto cost or clicks by mistake
+    path = write(tmp_path, "outputs.csv",
+                 "published_at,channel,kind,output_id,cost,clicks\n"
+                 "2026-10-14,paid_search,ad,a,5%,10\n"
+                 "2026-10-15,paid_search,ad,b,10.50,12%\n"
+                 "2026-10-16,paid_search,ad,c,7.25,3\n")
+    result = read_table(path, "outputs", max_bad_share=1)
+    assert result.accepted[["output_id", "cost", "clicks"]].values.tolist() == [["c", 7.25, 3.0]]
+    assert result.rejected.set_index("row")["value"].to_dict() == {2: "5%", 3: "12%"}
