@@ -255,9 +255,12 @@ def plan_columns(loaded, spec, preset, preamble, config, options, counts) -> Pla
                 raise NotInBulk(f"{name}: categorical column SQL does not read")
         elif column.dtype in ("float", "int"):
             locale = locale_from_options(preset.numbers, options.locale) or plan.number_decisions[0].get(name) or "en"
+            if not options.locale and _grouped_like_other_locale(loaded.con, exprs[mapping[name]], locale):
+                # checks.type_numbers weighs such values (24.000 in en) over the whole column: exact path
+                raise NotInBulk(f"{name} holds values grouped like the other locale's thousands")
             readable, value, simple = number_expression(f'b."t_{name}"', locale, f'b."rd_{name}"')
             plan.pre[f"rd_{name}"] = readable
-            if column.dtype == "int":
+            if column.dtype == "int" or name in checks.WHOLE_COUNTS:
                 simple = f"({simple} AND ({value} IS NULL OR {value} = floor({value})))"
             plan.value[name], plan.simple[name] = value, simple
             plan.textnull[name] = f'b."t_{name}" IS NULL'
@@ -275,6 +278,15 @@ def plan_columns(loaded, spec, preset, preamble, config, options, counts) -> Pla
             plan.textnull[name] = f'b."t_{name}" IS NULL'
     plan.extras = _extras(prepared.frame.columns, used, exprs)
     return plan
+
+
+def _grouped_like_other_locale(con, source: str, locale: str) -> bool:
+    """Whether a value may be ``numbers.grouped_like_other_locale`` (a superset: any digit, mark, three digits)."""
+    marks = {"en": "[.]", "ch": "[.]", "de": ",", "fr": ","}
+    if locale not in marks:
+        return True
+    return bool(con.execute(f"SELECT bool_or(regexp_matches({source}, '[0-9]{marks[locale]}[0-9]{{3}}')) "
+                            "FROM raw WHERE NOT skip").fetchall()[0][0])
 
 
 def _has_zones(con, source: str) -> bool:

@@ -233,3 +233,21 @@ def test_stored_tables_are_the_same_both_ways(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(stored[True][1], stored[False][1])
     assert stored[True][2] == stored[False][2]
     assert stored[True][3] == stored[False][3] == (0, 0, len(stored[True][0]))
+
+
+def test_thousands_grouped_like_the_other_locale_are_read_the_same(tmp_path, monkeypatch):
+    """'24.000' in an en column is weighed over the whole column (checks.type_numbers): the exact path reads it."""
+    from coordkit.ingest import bulk_path
+
+    header = ("Record ID,Deal Name,Deal Stage,Amount,Close Date,Create Date,Deal owner,Pipeline,"
+              "Associated Company IDs (Primary),Associated Contact IDs (Primary)\n")
+    rows = "".join(f"{900 + i},Deal {i},Closed Won,{'24.000' if i == 7 else f'{1000 + i}'},2026-10-05 10:00,"
+                   f"2026-09-01 10:00,Ann,Sales Pipeline,{100 + i},{500 + i}\n" for i in range(1, 60))
+    path = tmp_path / "deals.csv"
+    path.write_text(header + rows, encoding="utf-8")
+    assert not assert_same(monkeypatch, path, "outcomes", "hubspot-deals")
+    _read(monkeypatch, True, path, "outcomes", "hubspot-deals")
+    assert "grouped like the other locale" in bulk_path.LAST_FALLBACK
+    plain = tmp_path / "plain.csv"
+    plain.write_text(header + rows.replace("24.000", "24000"), encoding="utf-8")
+    assert assert_same(monkeypatch, plain, "outcomes", "hubspot-deals")  # without it the bulk path reads the file
