@@ -133,10 +133,13 @@ class Plan:
             return None
         current = self._keyed("currency")
         given = f"(CASE WHEN trim({current}) <> '' THEN upper(trim({current})) END)"
+        clashes = []
         for column in money:
             source = self.mapping.get(column)
             code = currency_in_text(source) if isinstance(source, str) else None
             if code:
+                # a header naming another currency than the row's (validate.fill_currency rejects the row)
+                clashes.append(f'({given} IS NOT NULL AND {given} <> {sql_text(code)} AND "{column}" IS NOT NULL)')
                 given = f"coalesce({given}, {sql_text(code)})"
         has_money = "(" + " OR ".join(f'"{c}" IS NOT NULL' for c in money) + ")"
         reporting = sql_text(self.config.currency)
@@ -144,6 +147,8 @@ class Plan:
         # a malformed code is rejected and a foreign one warned about: the exact stages read those rows
         ok = (f"(({given} IS NULL OR (regexp_full_match({given}, '[A-Z]{{3}}') AND {given} = {reporting})) "
               f"OR NOT {has_money}) AND ({given} IS NULL OR regexp_full_match({given}, '[A-Z]{{3}}'))")
+        if clashes:
+            ok = f"({ok} AND NOT coalesce({' OR '.join(clashes)}, false))"
         return final, ok
 
     def _keyed(self, name: str) -> str:

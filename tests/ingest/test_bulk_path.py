@@ -251,3 +251,18 @@ def test_thousands_grouped_like_the_other_locale_are_read_the_same(tmp_path, mon
     plain = tmp_path / "plain.csv"
     plain.write_text(header + rows.replace("24.000", "24000"), encoding="utf-8")
     assert assert_same(monkeypatch, plain, "outcomes", "hubspot-deals")  # without it the bulk path reads the file
+
+
+def test_a_header_currency_other_than_the_rows_is_read_the_same(tmp_path, monkeypatch):
+    """'Value (EUR)' beside a Currency column saying USD: validate.fill_currency rejects the row, so must the bulk path."""
+    preset = tmp_path / "our-crm.yaml"
+    preset.write_text("name: our-crm\ntable: outcomes\ntitle: in-house CRM\nsource: its admin guide\ncolumns:\n"
+                      "  outcome_id: Deal No\n  created_at: Opened\n  amount: Value (EUR)\n  currency: Currency\n"
+                      "constants:\n  kind: opportunity\n", encoding="utf-8")
+    rows = "".join(f"D{i},2026-10-0{1 + i % 9},{100 + i}.50,{'USD' if i % 7 == 0 else ('EUR' if i % 2 else '')}\n"
+                   for i in range(1, 80))
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal No,Opened,Value (EUR),Currency\n" + rows, encoding="utf-8")
+    assert assert_same(monkeypatch, path, "outcomes", str(preset), max_bad_share=1)  # the bulk path read it
+    result = _read(monkeypatch, True, path, "outcomes", str(preset), max_bad_share=1)
+    assert len(result.rejected) == len([i for i in range(1, 80) if i % 7 == 0])
