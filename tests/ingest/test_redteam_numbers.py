@@ -114,8 +114,6 @@ def test_a_percentage_in_a_money_or_count_column_is_rejected_not_read_as_its_num
     assert result.rejected.set_index("row")["value"].to_dict() == {2: "5%", 3: "12%"}
 
 
-@pytest.mark.xfail(reason="the bulk path reads '3.000' impressions and '24.000' amounts in SQL as simple values "
-                          "(bulk_values.number_expression); handed to the bulk engineer", strict=False)
 @pytest.mark.parametrize("bulk", [True])
 def test_the_bulk_path_rejects_what_the_exact_path_rejects(tmp_path, monkeypatch, bulk):
     monkeypatch.setenv("COORDKIT_BULK_MIN_BYTES", "0" if bulk else str(10**15))
