@@ -53,7 +53,18 @@ def _text(value) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    text = str(value)
+    if isinstance(value, float) and _GROUPING_SHAPED.fullmatch(text):
+        # a real number such as 12.345 would read as 12345 where the column's text cells
+        # decide German-style numbers; "12.3450" is the same number and fits no grouping, so
+        # the column's locale decision sees it as English style (a mixed column then stops
+        # with both rows named instead of storing a thousand times the value)
+        text += "0"
+    return text
+
+
+#: how str() writes a float that a decimal-comma locale would read as thousands
+_GROUPING_SHAPED = re.compile(r"-?[0-9]{1,3}\.[0-9]{3}")
 
 
 def _score(rows: list[list[str]], wanted: set[str]) -> int:

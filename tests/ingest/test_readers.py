@@ -110,3 +110,22 @@ def test_parquet_is_read_with_typed_values_as_text(tmp_path):
     raw = read_raw(path)
     assert raw.frame["when"].iloc[0] == "2026-11-16T10:00:00+00:00"
     assert raw.rows == [2]
+
+
+def test_excel_numbers_with_three_decimals_are_not_read_as_thousands(tmp_path):
+    from coordkit.errors import CoordkitError
+    from coordkit.ingest.validate import read_table
+
+    header = ["published_at", "channel", "kind", "output_id", "cost", "clicks"]
+    numeric = tmp_path / "numeric.xlsx"
+    pd.DataFrame([["2026-10-01", "email", "email", "a", 12.345, 3], ["2026-10-02", "email", "email", "b", 1.5, 4]],
+                 columns=header).to_excel(numeric, index=False)
+    assert read_raw(numeric).frame["cost"].tolist() == ["12.3450", "1.5"]
+    assert read_table(numeric, "outputs").accepted["cost"].tolist() == [12.345, 1.5]
+    # a real number beside a German-style text cell: the column cannot be read one way, so the
+    # file stops naming both rows (before, 12.345 was stored as 12345 with exit 0)
+    mixed = tmp_path / "mixed.xlsx"
+    pd.DataFrame([["2026-10-01", "email", "email", "a", 12.345, 3], ["2026-10-02", "email", "email", "b", "1.234,50", 4]],
+                 columns=header).to_excel(mixed, index=False)
+    with pytest.raises(CoordkitError, match="written two ways"):
+        read_table(mixed, "outputs")
