@@ -124,3 +124,17 @@ def test_workspace_intervals_by_channel_and_roas_brute_force():
     possible = sorted({sum(per_outcome[o] for o in draw) for draw in itertools.product("ABC", repeat=3)})
     assert possible[0] <= result.loc["email", "amount_low"] < 250.0 < result.loc["email", "amount_high"] <= possible[-1]
     assert result.loc["email", "roas_high"] == result.loc["email", "amount_high"] / 100.0
+
+
+def test_resample_counts_are_bootstrap_draws():
+    import numpy as np
+
+    from coordkit.model.attribution.workspace_intervals import _resample_counts
+
+    counts = _resample_counts(np.random.default_rng(3), 50, 4000)
+    assert counts.shape == (4000, 50) and (counts.sum(axis=1) == 50).all() and (counts >= 0).all()
+    # Multinomial(n, 1/n): each count has mean 1 and variance 1 - 1/n; two counts covary by -1/n
+    assert abs(counts.mean() - 1) < 1e-12
+    assert abs(counts.var(axis=0).mean() - (1 - 1 / 50)) < 0.03
+    assert abs(np.cov(counts[:, 0], counts[:, 1])[0, 1] + 1 / 50) < 0.05
+    assert _resample_counts(np.random.default_rng(3), 0, 7).shape == (7, 0)
