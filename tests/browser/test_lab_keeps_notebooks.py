@@ -106,7 +106,14 @@ def run_and_save(browser, base: str, token: str, path: str, file: Path) -> list[
         if request.method == "PUT" and f"/api/contents/{path}" in request.url and request.post_data:
             sent.append(json.loads(request.post_data))
 
+    saved: list[str] = []  # PUTs the server has answered: the file is then written completely
+
+    def remember_saved(request) -> None:
+        if request.method == "PUT" and f"/api/contents/{path}" in request.url:
+            saved.append(request.url)
+
     page.on("request", remember_save)
+    page.on("requestfinished", remember_saved)
     try:
         page.goto(f"{base}/lab/tree/{path}?token={token}", wait_until="domcontentloaded", timeout=120_000)
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=120_000)
@@ -125,7 +132,9 @@ def run_and_save(browser, base: str, token: str, path: str, file: Path) -> list[
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Save( Notebook)?$")).first.click()
         clicked = time.monotonic()
         deadline = clicked + 60
-        while file.stat().st_mtime_ns == before:
+        # jupyter_server writes the file in place (truncate, then write; its backup copy is what makes
+        # it safe), so a changed mtime alone can mean an empty file: wait for the server's answer too
+        while file.stat().st_mtime_ns == before or not saved:
             if time.monotonic() > deadline:
                 log = Path(os.environ.get("CK_LAB_LOG", "/dev/null"))
                 raise AssertionError(f"{path} was not saved within 60 s\n" + (log.read_text()[-4000:] if log.exists() else ""))
