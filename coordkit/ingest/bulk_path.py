@@ -13,8 +13,8 @@ with memory that does not grow with the file:
 4. every other row (a value to reject or warn about, a repeated key, an
    unusual character) goes through the exact stages (:data:`validate.STAGES`)
    with the whole-file decisions: its messages are the exact path's;
-5. accepted rows stay in the DuckDB file (:mod:`coordkit.ingest.staged`); the
-   workspace inserts them with ``INSERT ... SELECT``.
+5. accepted rows stay in that DuckDB (:mod:`coordkit.ingest.staged`), which
+   attaches the store and inserts them with ``INSERT ... SELECT``.
 
 Whatever the bulk path cannot vouch for (Excel, UTF-16, blank lines in the
 body, a summary row, prepare steps it cannot read in SQL, touchpoints whose
@@ -90,6 +90,9 @@ def read_table_bulk(path, spec, preset, preamble, config, *, delimiter=None, enc
                     channel_policy=None, max_bad_share=None, for_store=False, scratch=None):
     """The ReadResult of ``path`` read in bulk, or None when the exact path must read it (why: LAST_FALLBACK).
 
+    ``for_store`` is kept for callers: the staging DuckDB stays open either way, and the workspace
+    either has it write the rows into the store or asks for the Parquet hand-over
+    (:mod:`coordkit.ingest.staged`).
     ``scratch``: the folder for the staging DuckDB's spill files and the Parquet hand-over
     (:mod:`coordkit.ingest.scratch`; default the system's temporary folder).
     """
@@ -112,8 +115,6 @@ def read_table_bulk(path, spec, preset, preamble, config, *, delimiter=None, enc
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")
         result = _read(path, con, staged, spec, preset, preamble, config, options)
-        if for_store:
-            staged.to_parquet()
     except (NotInBulk, duckdb.Error) as reason:
         # a DuckDB failure (out of memory or disk for its spill files) leaves the file to the exact path
         LAST_FALLBACK = f"{path.name}: {reason}"

@@ -1,13 +1,20 @@
 """Accepted rows the bulk path keeps out of pandas until the workspace inserts them.
 
 A :class:`Staged` set is view ``accepted`` of the bulk path's private
-in-memory DuckDB (memory capped, spilling to a temporary folder). Before an
-ingest stores them (:meth:`Staged.to_parquet`), they are written to a Parquet
-file in that folder and the DuckDB is closed, so its memory is free before
-the workspace's DuckDB (closed meanwhile, so other processes can use the
-store) opens again and inserts from a view of the file with
-``INSERT ... SELECT``. ``ReadResult.accepted`` builds a DataFrame only when
-asked; :meth:`Staged.release` removes the folder once the rows are stored.
+in-memory DuckDB (memory capped, spilling to a temporary folder). The
+workspace stores them in one of two ways:
+
+- usually that DuckDB attaches the store (closed by the workspace meanwhile,
+  so other processes could use it) and inserts the rows with
+  ``INSERT ... SELECT`` from the view (:meth:`Workspace._write_from_staging
+  <coordkit.ingest.workspace.Workspace._write_from_staging>`);
+- when it cannot (another connection holds the store), the rows are written
+  to a Parquet file in the folder and the DuckDB is closed
+  (:meth:`Staged.to_parquet`), and the workspace's own connection inserts
+  them from a view of the file.
+
+``ReadResult.accepted`` builds a DataFrame only when asked;
+:meth:`Staged.release` removes the folder once the rows are stored.
 """
 
 from __future__ import annotations
@@ -37,8 +44,15 @@ class Staged:
 
     def __init__(self, con, folder: Path, spec):
         self.folder, self.spec, self.rows, self.released = Path(folder), spec, 0, False
+        #: how the workspace stored the rows: "attached" (this DuckDB wrote them) or "parquet" (the hand-over)
+        self.route: str | None = None
         self._holder = {"con": con}
         self._finalizer = weakref.finalize(self, _free, self._holder, str(self.folder))
+
+    @property
+    def connection(self):
+        """The DuckDB holding view ``accepted`` (None once the rows went to Parquet or were released)."""
+        return self._holder["con"]
 
     @property
     def parquet(self) -> Path:
@@ -49,13 +63,15 @@ class Staged:
         con = self._holder["con"]
         con.execute(f"COPY (SELECT * FROM accepted) TO '{self._quoted()}' (FORMAT parquet, COMPRESSION snappy)")
         con.close()
+        self.route = "parquet"
         self._holder["con"] = None
 
     def _quoted(self) -> str:
         return self.parquet.as_posix().replace("'", "''")
 
     def _select(self) -> str:
-        return f"read_parquet('{self._quoted()}')" if self._holder["con"] is None else "accepted"
+        # qualified: the writing connection's default catalog is then the attached store
+        return f"read_parquet('{self._quoted()}')" if self._holder["con"] is None else "memory.main.accepted"
 
     def to_frame(self):
         """The accepted rows as the exact path's DataFrame (file order; booleans as True/False/None objects)."""
@@ -74,7 +90,7 @@ class Staged:
 
     def attach(self, db, source_file: str) -> str:
         """The relation the workspace connection ``db`` selects the rows from (with ``_source_file``)."""
-        if self._holder["con"] is not None:
+        if self._holder["con"] is not None and db is not self._holder["con"]:
             self.to_parquet()
         name = source_file.replace("'", "''")
         return f"(SELECT *, '{name}' AS _source_file FROM {self._select()})"

@@ -222,8 +222,8 @@ def read_table(
 ) -> ReadResult:
     """Read one export, map it onto ``table`` through ``preset`` and validate every row.
 
-    ``for_store``: the accepted rows are about to be stored; the bulk path then keeps them in a
-    Parquet file the workspace inserts from (and frees its DuckDB memory) instead of in memory.
+    ``for_store``: the accepted rows are about to be stored (kept for callers: the bulk path keeps
+    them in its DuckDB either way, and builds a DataFrame only when ``result.accepted`` is read).
     ``scratch``: where the bulk path keeps its spill and hand-over files (a workspace's
     ``.coordkit/scratch``; default the system's temporary folder).
 

@@ -61,6 +61,8 @@ SCRATCH_DIR = "scratch"
 #: DuckDB memory_limit of the store while an ingest writes (validation's DuckDB has its own, bulk_path);
 #: at 500 MB the re-ingest's compare join of 1M rows spilled (13.3 s CPU and 31 s instead of 11 s and 17 s)
 STORE_WRITE_MEMORY = "750MB"
+#: the store's name while the bulk path's DuckDB has it attached (Workspace._write_from_staging)
+_ATTACHED_STORE = "coordkit_store"
 #: rewritten after every ingest; caches of derived data key on it
 DATA_STATE_FILE = "data-state"
 _SQL_TYPES = {
@@ -158,6 +160,8 @@ class Workspace:
         self._owns_con = self.backend is None or (isinstance(backend, str) and self.backend.name != "pyspark")
         # an external backend is read, never written: ingest into the warehouse itself
         self.read_only = read_only or self.backend is not None
+        #: the bulk path's DuckDB while it writes into the attached store (else None)
+        self._writer = None
         self.con = self._connect()
 
     # --- connection ----------------------------------------------------------
@@ -218,18 +222,22 @@ class Workspace:
         (up to ``lock_timeout_seconds``).
         """
         if self.backend is not None or not self._owns_con or self.read_only:
-            yield
+            yield False
             return
         self.close()
         try:
-            yield
+            yield True
         finally:
             self.con = self._connect(schema=False)  # the tables were made when it was first opened
 
     @property
     def duckdb(self) -> duckdb.DuckDBPyConnection:
-        """The raw DuckDB connection, for writes Ibis cannot express."""
-        return self.con.con
+        """The raw DuckDB connection, for writes Ibis cannot express.
+
+        While a bulk ingest writes, this is the bulk path's own DuckDB with the store attached
+        (see :meth:`_store_attached_to`).
+        """
+        return self._writer if self._writer is not None else self.con.con
 
     def close(self) -> None:
         if not self._owns_con:
@@ -310,27 +318,78 @@ class Workspace:
         started = dt.datetime.now(dt.UTC)
         content_hash, size = _file_hash(path)
         preset_name = str(preset) if preset else "canonical"
+        result = report = None
         try:
             from coordkit.ingest.validate import read_table
 
-            with self._store_released():  # other processes may open the store meanwhile
+            with self._store_released() as released:  # other processes may open the store meanwhile
                 result = read_table(path, table, preset, config=self.config, for_store=True,
                                     scratch=self.path / STORE_DIR / SCRATCH_DIR, **read_options)
+                if released and result.staged is not None and result.staged.connection is not None:
+                    report = self._write_from_staging(result, path, started, content_hash, size)
         except CoordkitError as exc:
-            self.record_failed_ingest(path, table, preset_name, exc.message, started=started)
+            if result is None:  # the file could not be read: log it, so status and the next review name it
+                self.record_failed_ingest(path, table, preset_name, exc.message, started=started)
             raise
-        # reading and validating happen above, outside the lock: only the write transaction holds it
-        with self._memory_capped(), self.write_lock():  # the commit writes under the cap too
-            report = self._upsert(result, path)
-            report.ingest_id = self._log(report, started, content_hash, size, result)
-            self._store_rejections(report.ingest_id, result, content_hash)
-            apply_retention(self.duckdb, self.config.rejected_rows)  # coordkit.yaml's rejected_rows setting
+        if report is None:
+            report = self._write(result, path, started, content_hash, size)
         if result.staged is not None:
             result.staged.detach(self.duckdb)
         self._mark_data_changed(report.ingest_id)
         report.rejections = result.rejected
         report.result = result
         return report
+
+    def _write(self, result: ReadResult, path: Path, started, content_hash, size) -> IngestReport:
+        """Upsert the accepted rows, log the ingest and keep its rejections: one transaction under the write lock.
+
+        Reading and validating happen before, outside the lock: only the write transaction holds it.
+        """
+        with self._memory_capped(), self.write_lock():  # the commit writes under the cap too
+            report = self._upsert(result, path)
+            report.ingest_id = self._log(report, started, content_hash, size, result)
+            self._store_rejections(report.ingest_id, result, content_hash)
+            apply_retention(self.duckdb, self.config.rejected_rows)  # coordkit.yaml's rejected_rows setting
+        return report
+
+    def _write_from_staging(self, result: ReadResult, path: Path, started, content_hash, size) -> IngestReport | None:
+        """:meth:`_write` run by the bulk path's DuckDB, which attaches the store, or None when it cannot.
+
+        The accepted rows then go from the validation's table into the store in one
+        ``INSERT ... SELECT``, never through a Parquet file: at 1M rows the hand-over
+        took 1.7 s of the 6.2 s ingest. Only while the store is released (no connection of
+        this process holds it) and only if it is free right away; otherwise the rows take
+        the Parquet hand-over and the store is reopened the usual way (which waits for it).
+        """
+        with self._store_attached_to(result.staged.connection) as con:
+            if con is None:
+                return None
+            self._writer = con
+            try:
+                report = self._write(result, path, started, content_hash, size)
+            finally:
+                self._writer = None
+            result.staged.route = "attached"
+            return report
+
+    @contextlib.contextmanager
+    def _store_attached_to(self, con):
+        """``con`` with the store attached as its default catalog, or None when the store cannot be attached now."""
+        import duckdb
+
+        store = "'" + str(self.db_path).replace("'", "''") + "'"
+        try:
+            con.execute(f"ATTACH {store} AS {_ATTACHED_STORE}")
+        except duckdb.Error:  # held by another process, or by another connection of this one
+            yield None
+            return
+        try:
+            con.execute(f"USE {_ATTACHED_STORE}")
+            con.execute("SET TimeZone = 'UTC'")
+            yield con
+        finally:
+            con.execute("USE memory")
+            con.execute(f"DETACH {_ATTACHED_STORE}")
 
     @contextlib.contextmanager
     def _memory_capped(self):

@@ -42,10 +42,18 @@ def test_every_row_is_accounted_for_exactly_once(tmp_path, rows, extras):
         result = read_table(path, "outcomes", max_bad_share=1.0)
     except ValidationError:  # pragma: no cover - max_bad_share=1 never fails a file
         raise
-    data_rows = set(range(2, 2 + len(rows)))
+    lines = set(range(2, 2 + len(rows)))
+    # a last line with one filled cell is a report footer, a blank-name last line equal to the column
+    # sums a summary: skipped as non-data lines, with a reason, and never read as well
+    skipped = {s.row: s.reason for s in result.skipped if s.row in lines}
+    assert all(skipped.values())
+    for line in skipped:
+        assert sum(bool(cell.strip()) for cell in rows[line - 2]) <= 2, (line, skipped[line])
+    data_rows = lines - set(skipped)
     accepted_rows = set(result.accepted["_source_row"])
     rejected_rows = set(result.rejected["row"])
-    assert result.rows_read == len(rows)
+    assert result.rows_read == len(data_rows)
+    assert not (accepted_rows | rejected_rows) & set(skipped)
     assert result.rows_read == len(result.accepted) + len(result.rejected) + result.merged_duplicates
     assert accepted_rows.isdisjoint(rejected_rows)
     assert len(rejected_rows) == len(result.rejected)  # one line per rejected row

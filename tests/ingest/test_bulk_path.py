@@ -17,6 +17,7 @@ import csv
 import json
 import math
 import random
+from contextlib import nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -216,23 +217,29 @@ def test_stored_tables_are_the_same_both_ways(tmp_path, monkeypatch):
     path = tmp_path / "messy.csv"
     _messy_export(path, 2000, european=False)
     stored = {}
-    for bulk in (True, False):
+    # "parquet": another connection of this process holds the store, so the bulk path's DuckDB cannot
+    # attach it and the rows take the Parquet hand-over; "attached": that DuckDB writes them itself
+    for bulk, route in ((True, "attached"), (True, "parquet"), (False, None)):
         monkeypatch.setenv("COORDKIT_BULK_MIN_BYTES", "0" if bulk else str(10**15))
-        with open_workspace(tmp_path / f"ws-{bulk}") as ws:
+        folder = tmp_path / f"ws-{bulk}-{route}"
+        with open_workspace(folder) as ws, open_workspace(folder) if route == "parquet" else nullcontext():
             first = ws.ingest(path, "outcomes")
             again = ws.ingest(path, "outcomes")
             assert (first.result.staged is not None) is bulk
+            if bulk:
+                assert (first.result.staged.route, again.result.staged.route) == (route, route)
             db = ws.duckdb
             table = db.execute('SELECT * EXCLUDE (_ingest_id, _first_ingested_at, _ingested_at) FROM outcomes '
                                'ORDER BY outcome_id').fetch_arrow_table().to_pandas()
             rejected = db.execute('SELECT "row", "column", value, reason, raw FROM rejected_rows ORDER BY "row"').fetch_arrow_table().to_pandas()
             log = db.execute("SELECT rows_read, accepted, rejected, merged_duplicates, inserted, updated, unchanged "
                              "FROM ingest_log ORDER BY ingest_id").fetchall()
-            stored[bulk] = (table, rejected, log, (again.inserted, again.updated, again.unchanged))
-    pd.testing.assert_frame_equal(stored[True][0], stored[False][0])
-    pd.testing.assert_frame_equal(stored[True][1], stored[False][1])
-    assert stored[True][2] == stored[False][2]
-    assert stored[True][3] == stored[False][3] == (0, 0, len(stored[True][0]))
+            stored[route] = (table, rejected, log, (again.inserted, again.updated, again.unchanged))
+    for route in ("attached", "parquet"):
+        pd.testing.assert_frame_equal(stored[route][0], stored[None][0])
+        pd.testing.assert_frame_equal(stored[route][1], stored[None][1])
+        assert stored[route][2] == stored[None][2]
+        assert stored[route][3] == stored[None][3] == (0, 0, len(stored[None][0]))
 
 
 def test_thousands_grouped_like_the_other_locale_are_read_the_same(tmp_path, monkeypatch):
