@@ -251,6 +251,7 @@ def plan_columns(loaded, spec, preset, preamble, config, options, counts) -> Pla
             plan.text[name] = f"(CASE WHEN {empty_part} THEN NULL ELSE {(' || ' + sql_text(rule['sep']) + ' || ').join(parts)} END)"
     if not _decide(plan, loaded, exprs, mapping, options):
         raise NotInBulk("a number column written in both decimal styles (the majority decides)")
+    flags = _column_flags(loaded.con, plan, mapping, exprs, options)
     for name in in_text:
         column = spec.column(name)
         categorical = (column.dtype == "bool" or column.allowed or name in preset.values or name in preset.derive
@@ -260,7 +261,7 @@ def plan_columns(loaded, spec, preset, preamble, config, options, counts) -> Pla
                 raise NotInBulk(f"{name}: categorical column SQL does not read")
         elif column.dtype in ("float", "int"):
             locale = locale_from_options(preset.numbers, options.locale) or plan.number_decisions[0].get(name) or "en"
-            if not options.locale and _grouped_like_other_locale(loaded.con, exprs[mapping[name]], locale):
+            if flags.get(name):
                 # checks.type_numbers weighs such values (24.000 in en) over the whole column: exact path
                 raise NotInBulk(f"{name} holds values grouped like the other locale's thousands")
             readable, value, simple = number_expression(f'b."t_{name}"', locale, f'b."rd_{name}"')
@@ -275,7 +276,7 @@ def plan_columns(loaded, spec, preset, preamble, config, options, counts) -> Pla
             wall, plan.value[name], plan.simple[name] = timestamp_expression(f'b."t_{name}"', zone, days, f'b."w_{name}"')
             plan.pre[f"w_{name}"] = wall
             plan.textnull[name] = f'b."t_{name}" IS NULL'
-            if _has_zones(loaded.con, exprs[mapping[name]]):
+            if flags.get(name):
                 # naive times beside zoned ones are warned about row by row: the exact stages read them
                 plan.simple[name] = f'({plan.simple[name]} AND (b."t_{name}" IS NULL OR length(b."t_{name}") = 10))'
         else:
@@ -285,19 +286,31 @@ def plan_columns(loaded, spec, preset, preamble, config, options, counts) -> Pla
     return plan
 
 
-def _grouped_like_other_locale(con, source: str, locale: str) -> bool:
-    """Whether a value may be ``numbers.grouped_like_other_locale`` (a superset: any digit, mark, three digits)."""
+def _column_flags(con, plan: Plan, mapping, exprs, options) -> dict[str, bool]:
+    """One scan of the body for two per-column questions (a superset of what the stages test):
+
+    - a number column (its locale decided, not set by ``--locale``): may a value be grouped like
+      the other locale's thousands (``numbers.grouped_like_other_locale``: 24.000 in en)?
+    - a time column: may a value carry a time zone?
+    """
     marks = {"en": "[.]", "ch": "[.]", "de": ",", "fr": ","}
-    if locale not in marks:
-        return True
-    return bool(con.execute(f"SELECT bool_or(regexp_matches({source}, '[0-9]{marks[locale]}[0-9]{{3}}')) "
-                            "FROM raw WHERE NOT skip").fetchall()[0][0])
-
-
-def _has_zones(con, source: str) -> bool:
-    """Whether any value of the column may carry a time zone (a superset of the stages' test)."""
-    return bool(con.execute(f"SELECT bool_or(regexp_matches({source}, '(Z|z|[+-][0-9]{{2}}:?[0-9]{{2}}|UTC|GMT|utc|gmt)\\s*$')) "
-                            "FROM raw WHERE NOT skip").fetchall()[0][0])
+    questions = {}
+    for column in plan.spec.columns:
+        if column.name not in plan.text or not isinstance(mapping.get(column.name), str):
+            continue
+        source = exprs[mapping[column.name]]
+        if column.dtype in ("float", "int") and not options.locale and column.name not in plan.preset.values:
+            locale = (locale_from_options(plan.preset.numbers, None) or plan.number_decisions[0].get(column.name)
+                      or "en")
+            questions[column.name] = ("true" if locale not in marks
+                                      else f"bool_or(regexp_matches({source}, '[0-9]{marks[locale]}[0-9]{{3}}'))")
+        elif column.dtype == "timestamp":
+            questions[column.name] = (f"bool_or(regexp_matches({source}, "
+                                      "'(Z|z|[+-][0-9]{2}:?[0-9]{2}|UTC|GMT|utc|gmt)\\s*$'))")
+    if not questions:
+        return {}
+    values = con.execute(f"SELECT {', '.join(questions.values())} FROM raw WHERE NOT skip").fetchall()[0]
+    return {name: bool(value) for name, value in zip(questions, values)}
 
 
 def _years(con, source: str) -> tuple[int, int]:
