@@ -13,6 +13,7 @@ dates, a key no other row has). The other rows are read by the exact stages.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 
@@ -87,7 +88,12 @@ class Plan:
                   + f" FROM pre b {' '.join(self.joins)}")
         pre = ", ".join(["*", *(f'{sql} AS "{name}"' for name, sql in self.pre.items())])
         rows_ok = self._row_checks()
-        finals = [self._final(column) for column in spec.columns]
+        # a column no cell feeds (NULL) or one literal is not stored per row: the view adds it (at 1M rows
+        # the six empty columns of a deals export took about 100 MB of the table and time to write)
+        self.constants = {c.name: self.value.get(c.name, "NULL") for c in spec.columns
+                          if c.name != "currency" and c.name not in spec.key
+                          and re.fullmatch(r"NULL|'[^']*'", self.value.get(c.name, "NULL"))}
+        finals = [self._final(column) for column in spec.columns if column.name not in self.constants]
         self.con.execute(
             f"CREATE OR REPLACE TABLE typed AS WITH base AS (SELECT rowid AS i, plain, {self.extras} AS extras"
             + "".join(", " + b for b in base)
@@ -199,16 +205,23 @@ class Plan:
         self.con.execute("DELETE FROM typed WHERE NOT simple")
         if len(exact):
             frame = exact.copy()
+            for name, sql in self.constants.items():
+                # the exact stages read the same mapping, so they give the same constant; checked, not assumed
+                wanted = None if sql == "NULL" else sql[1:-1]
+                if not all(v == wanted or (wanted is None and pd.isna(v)) for v in frame[name]):
+                    raise NotInBulk(f"{name}: the exact stages gave another value than the constant {sql}")
             for column in self.spec.columns:
                 if column.dtype == "bool":
                     frame[column.name] = frame[column.name].map(bool_text)
             self.con.register("_exact_accepted", frame)
-            casts = ", ".join(f'CAST("{c.name}" AS {_SQL_TYPES[c.dtype]})' for c in self.spec.columns)
+            casts = ", ".join(f'CAST("{c.name}" AS {_SQL_TYPES[c.dtype]})' for c in self.spec.columns
+                              if c.name not in self.constants)
             self.con.execute(f"INSERT INTO typed SELECT CAST(_source_row AS BIGINT) - {self.loaded.first_line}, true, {casts}, "
                              "CAST(extras AS VARCHAR) FROM _exact_accepted")
             self.con.unregister("_exact_accepted")
         self.con.execute("DROP TABLE raw")
-        listed = ", ".join(f'"{c.name}"' for c in self.spec.columns)
+        listed = ", ".join(f'CAST({self.constants[c.name]} AS {_SQL_TYPES[c.dtype]}) AS "{c.name}"'
+                           if c.name in self.constants else f'"{c.name}"' for c in self.spec.columns)
         self.con.execute(f"CREATE OR REPLACE VIEW accepted AS SELECT {listed}, extras, "
                          f"CAST({self.loaded.first_line} + i AS BIGINT) AS _source_row FROM typed")
         return int(self.con.execute("SELECT count(*) FROM typed").fetchall()[0][0])
