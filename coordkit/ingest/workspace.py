@@ -58,9 +58,12 @@ STORE_DIR = ".coordkit"
 STORE_FILE = "workspace.duckdb"
 #: bulk ingests' spill and hand-over folders (coordkit.ingest.scratch), inside STORE_DIR
 SCRATCH_DIR = "scratch"
-#: DuckDB memory_limit of the store while an ingest writes (validation's DuckDB has its own, bulk_path);
-#: at 500 MB the re-ingest's compare join of 1M rows spilled (13.3 s CPU and 31 s instead of 11 s and 17 s)
-STORE_WRITE_MEMORY = "750MB"
+#: DuckDB memory_limit while an ingest writes (validation's DuckDB has its own, bulk_path); when the bulk
+#: path's DuckDB writes into the attached store, its staged rows share it. At 500 MB the re-ingest's
+#: compare join of 1M rows spilled (31 s instead of 17 s, before the store was attached); 650 MB
+#: costs no time against 750 MB at 1M rows (first 4.8-4.9 s, again 4.1-4.2 s) and peaks 860-880 MB
+#: instead of 890-950 (benchmarks/ingest.py)
+STORE_WRITE_MEMORY = "650MB"
 #: the store's name while the bulk path's DuckDB has it attached (Workspace._write_from_staging)
 _ATTACHED_STORE = "coordkit_store"
 #: rewritten after every ingest; caches of derived data key on it
