@@ -501,7 +501,7 @@ class Workspace:
         report.inserted = result.accepted_count - matched
         report.updated = matched - unchanged
         report.unchanged = unchanged
-        if spec.time_column:
+        if spec.time_column and report.inserted:  # late rows are new rows: none, no anti-join over the table
             report.late = self._count_late(spec)
         ingest_id = self._next_ingest_id()
         columns = [*spec.column_names, "extras", "_source_file", "_source_row"]
