@@ -74,3 +74,26 @@ def test_new_stores_have_no_primary_key_on_canonical_tables(tmp_path):
                                   ).fetchall()
     # the ingest log and check-ins keep theirs (small tables); canonical tables are kept unique by the write
     assert {r[0] for r in keyed} <= {"ingest_log", "checkins"}
+
+
+def test_a_change_in_any_one_column_is_an_update_and_the_rest_are_unchanged(tmp_path):
+    """The write compares rows by a hash of every value: each kind of change must still be seen."""
+    header = "outcome_id,kind,created_at,contact_id,amount,stage,note\n"
+    base = ["1,lead,2026-11-02,c1,100,open,x", "2,lead,2026-11-03,c2,200,open,", "3,lead,2026-11-04,c3,,open,y",
+            "4,lead,2026-11-05,c4,5,open,z", "5,lead,2026-11-06,c5,7,open,w", "6,lead,2026-11-07,c6,9,open,v"]
+    changed = ["1,lead,2026-11-02,c1,100.5,open,x",  # a number
+               "2,lead,2026-11-03,c2,200,open,new",  # an extras cell appears
+               "3,lead,2026-11-04,c3,0,open,y",  # empty amount -> 0
+               "4,lead,2026-11-05 00:00:01,c4,5,open,z",  # a time one second later
+               "5,lead,2026-11-06,c5,7,won,w",  # a text
+               "6,lead,2026-11-07,c6,9,open,v"]  # unchanged
+    first = _write(tmp_path / "a.csv", header + "\n".join(base) + "\n")
+    second = _write(tmp_path / "b.csv", header + "\n".join(changed) + "\n")
+    with open_workspace(tmp_path / "ws") as ws:
+        ws.ingest(first, "outcomes")
+        report = ws.ingest(second, "outcomes")
+        rows = ws.duckdb.execute("SELECT outcome_id, amount, stage, extras, created_at FROM outcomes ORDER BY outcome_id").fetchall()
+    assert (report.inserted, report.updated, report.unchanged) == (0, 5, 1)
+    assert [r[1] for r in rows] == [100.5, 200, 0, 5, 7, 9]
+    assert rows[4][2] == "won" and "new" in rows[1][3]
+    assert rows[3][4].second == 1
