@@ -24,6 +24,7 @@ from coordkit.ingest.dates import (
     decide_date_order,
     order_from_options,
     parse_dates,
+    two_digit_years,
 )
 from coordkit.ingest.mapping import describe_source, map_values
 from coordkit.ingest.messages import Message, Problems, shown_value
@@ -333,6 +334,8 @@ def type_dates(batch: Batch) -> Batch:
         fmt = batch.preset.dates.get(name)
         values, bad, naive, bare = parse_dates(text, order=batch.orders.get(name), fmt=fmt, zone=zone)
         label = batch.label(name)
+        if not fmt:
+            _warn_two_digit_years(batch, name, label, text, values)
         expected = f"the format {fmt!r}" if fmt and fmt not in SPECIAL_FORMATS else "a date such as 2026-11-16 or 2026-11-16T09:30:00Z"
         batch.problems.add_many(bad, label, text, lambda v, e=expected: f"{v!r} is not a valid date; expected {e}",
                                 f"{name} is not a valid date")
@@ -359,6 +362,21 @@ def type_dates(batch: Batch) -> Batch:
                                key=f"{name} has no time zone while other rows have one (read in {zone})")
         batch.typed[name] = values
     return batch
+
+
+def _warn_two_digit_years(batch: Batch, name: str, label: str, text: pd.Series, values: pd.Series) -> None:
+    """One warning a column whose dates write the year with two digits: the century is the pivot's guess."""
+    short = two_digit_years(text) & values.notna()
+    if not short.any():
+        return
+    index = int(np.flatnonzero(short.to_numpy())[0])
+    first = values.iloc[index].tz_convert(batch.preset.timezone or batch.config.timezone)
+    count = int(short.sum())
+    batch.warn(f"{batch.raw.name} column {label}: {count:,} date(s) write the year with two digits, read as "
+               f"00-69 = 2000-2069 and 70-99 = 1970-1999: {text.iloc[index]!r} (row {batch.row_at(index)}) is "
+               f"{first:%Y-%m-%d}; export four-digit years if any date is older or later",
+               row=batch.row_at(index), column=name, value=text.iloc[index],
+               key=f"{name} has two-digit years (read as 2000-2069 / 1970-1999)")
 
 
 def warn_far_future(batch: Batch) -> Batch:

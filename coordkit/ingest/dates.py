@@ -123,6 +123,16 @@ def decide_date_order(text: pd.Series) -> DateOrderDecision:
     return DateOrderDecision("ymd" if year_first.any() else None, "values")
 
 
+def two_digit_years(text: pd.Series) -> pd.Series:
+    """True where a numeric date writes its year with two digits (16/11/26), which the pivot reads."""
+    parts = _parts(text)
+    numeric = parts[0].notna()
+    if not numeric.any():
+        return pd.Series(False, index=text.index)
+    year_first = parts[0].str.len().eq(4).fillna(False)
+    return (numeric & ~year_first & parts[3].str.len().le(2).fillna(False)).astype(bool)
+
+
 def _to_iso(text: pd.Series, order: str | None) -> pd.Series:
     """Rewrite numeric dates as ISO ``YYYY-MM-DD`` + the rest; other values unchanged."""
     parts = _parts(text)

@@ -163,7 +163,8 @@ def build_result(batch) -> ReadResult:
     messages += batch.warnings
     messages += [Message("info", s.row, None, s.text[:200], f"{raw.name} row {s.row}: skipped {s.reason}", f"skipped {s.reason}")
                  for s in raw.skipped]
-    warnings = list(raw.warnings) + group_messages(batch.warnings)
+    # plain lines, as raw.warnings: whoever shows them adds the "warning:" (the CLI printed it twice)
+    warnings = list(raw.warnings) + [line.removeprefix("warning: ") for line in group_messages(batch.warnings)]
     if raw.skipped:
         kinds = {}
         for s in raw.skipped:

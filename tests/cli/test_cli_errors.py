@@ -70,3 +70,14 @@ def test_console_script_runs_in_a_subprocess(tmp_path):
     assert done.returncode == 4
     assert "bad.csv: 1 of 1 rows are invalid" in done.stderr and "row 2, column created_at: 'never'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_warning_is_printed_with_one_label(tmp_path, capsys):
+    path = tmp_path / "deals.csv"
+    path.write_text("outcome_id,kind,created_at,amount\n1,lead,2099-11-16,100\n2,lead,2026-11-16,5\n", encoding="utf-8")
+    for command in (["validate", str(path), "--as", "outcomes"],
+                    ["ingest", str(path), "--as", "outcomes", "--workspace", str(tmp_path / "ws"), "--create"]):
+        assert main(command) == 0
+        out = capsys.readouterr().out
+        assert "warning: deals.csv row 2, column created_at: '2099-11-16' is more than" in out
+        assert "warning: warning" not in out

@@ -72,3 +72,27 @@ def test_impossible_dates_are_bad(text):
 def test_month_names_and_two_digit_years():
     values = parse_dates(pd.Series(["Nov 16, 2026 02:30 PM", "16.11.26"]), order="dmy", fmt=None, zone="UTC")[0]
     assert values.tolist() == [_utc("2026-11-16 14:30"), _utc("2026-11-16")]
+
+
+def test_two_digit_years_are_read_with_the_pivot_and_warned_about_once(tmp_path):
+    """'11/16/26' is 2026 and '12/31/95' 1995 (the spreadsheet pivot), and the file says so: a guess is never silent."""
+    from coordkit.ingest.validate import read_table
+
+    path = tmp_path / "short.csv"
+    path.write_text("outcome_id,kind,created_at,amount\n1,lead,11/16/26,100\n2,lead,12/31/95,200\n"
+                    "3,lead,2026-11-17,300\n4,lead,11/18/2026,5\n", encoding="utf-8")
+    result = read_table(path, "outcomes")
+    assert result.accepted.sort_values("_source_row")["created_at"].dt.year.tolist() == [2026, 1995, 2026, 2026]
+    warnings = [m for m in result.messages if m.level == "warning"]
+    assert len(warnings) == 1
+    assert (warnings[0].row, warnings[0].column, warnings[0].value) == (2, "created_at", "11/16/26")
+    assert "2 date(s) write the year with two digits" in warnings[0].text and "is 2026-11-16" in warnings[0].text
+    assert result.warnings == [warnings[0].text]  # plain: the CLI adds "warning:" once
+
+
+def test_four_digit_and_declared_formats_give_no_two_digit_warning(tmp_path):
+    from coordkit.ingest.validate import read_table
+
+    path = tmp_path / "long.csv"
+    path.write_text("outcome_id,kind,created_at,amount\n1,lead,11/16/2026,100\n2,lead,2026-11-17,300\n", encoding="utf-8")
+    assert not [m for m in read_table(path, "outcomes").messages if m.level == "warning"]
