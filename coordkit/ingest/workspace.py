@@ -8,8 +8,8 @@ and never duplicates them. Every ingest is logged with the file's content
 hash and its counts; rejected rows are kept with their reasons.
 
 Writes go through DuckDB SQL directly (an anti-joined ``INSERT`` and an
-``UPDATE ... FROM``) because Ibis has no upsert; everything that reads goes
-through Ibis. The canonical tables have no PRIMARY KEY: keeping DuckDB's ART
+``UPDATE ... FROM``, :mod:`coordkit.ingest.store_write`) because Ibis has no
+upsert; everything that reads goes through Ibis. The canonical tables have no PRIMARY KEY: keeping DuckDB's ART
 index up to date cost more than the rest of a million-row insert and grew
 with the table; the write checks in SQL that the incoming keys are unique and
 filled, and inserts only keys the table does not hold, in one transaction
@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,14 @@ from coordkit.contract import TABLES, Table, table_spec
 from coordkit.errors import CoordkitError, WorkspaceError, WorkspaceLockedError
 from coordkit.ingest.backends import connect_backend, is_embedded
 from coordkit.ingest.retention import apply_retention
+from coordkit.ingest.store_write import (
+    META_COLUMNS,
+    SQL_TYPES,
+    log_ingest,
+    next_ingest_id,
+    store_rejections,
+    upsert_rows,
+)
 
 if TYPE_CHECKING:  # the engine is imported when a workspace is opened, not when its paths are asked for
     import duckdb
@@ -68,24 +75,8 @@ STORE_WRITE_MEMORY = "650MB"
 _ATTACHED_STORE = "coordkit_store"
 #: rewritten after every ingest; caches of derived data key on it
 DATA_STATE_FILE = "data-state"
-_SQL_TYPES = {
-    "string": "VARCHAR",
-    "timestamp": "TIMESTAMPTZ",
-    "float": "DOUBLE",
-    "int": "BIGINT",
-    "bool": "BOOLEAN",
-    "week": "DATE",
-    "month": "DATE",
-}
-#: bookkeeping columns every canonical table carries
-_META_COLUMNS = (
-    ("extras", "VARCHAR"),
-    ("_source_file", "VARCHAR"),
-    ("_source_row", "BIGINT"),
-    ("_ingest_id", "BIGINT"),
-    ("_first_ingested_at", "TIMESTAMPTZ"),
-    ("_ingested_at", "TIMESTAMPTZ"),
-)
+# the store's column types (tests and older callers import them from here)
+_SQL_TYPES, _META_COLUMNS = SQL_TYPES, META_COLUMNS
 _LOG_DDL = """
 CREATE TABLE IF NOT EXISTS ingest_log (
     ingest_id BIGINT PRIMARY KEY,
@@ -468,6 +459,7 @@ class Workspace:
         return _Guard()
 
     def _upsert(self, result: ReadResult, path: Path) -> IngestReport:
+        """Insert the new rows and update the changed ones (:func:`coordkit.ingest.store_write.upsert_rows`)."""
         spec = table_spec(result.table)
         report = IngestReport(
             path, spec.name, result.preset, "ok", rows_read=result.rows_read, accepted=result.accepted_count,
@@ -475,161 +467,20 @@ class Workspace:
         )
         if not result.accepted_count:
             return report
-        db, staged = self.duckdb, result.staged
-        # rows the bulk path staged in this DuckDB are read where they are (a view), never through pandas
-        source, kind = (staged.attach(db, path.name), staged.kind) if staged is not None else ("_incoming_raw", "TABLE")
-        if staged is None:
-            db.register("_incoming_raw", result.accepted.assign(_source_file=path.name))
-        try:
-            casts = ", ".join(f'CAST("{c.name}" AS {_SQL_TYPES[c.dtype]}) AS "{c.name}"' for c in spec.columns)
-            db.execute(
-                f'CREATE OR REPLACE TEMP {kind} _incoming AS SELECT {casts}, CAST(extras AS VARCHAR) AS extras, '
-                f'CAST(_source_file AS VARCHAR) AS _source_file, CAST(_source_row AS BIGINT) AS _source_row FROM {source}'
-            )
-        finally:
-            if staged is None:
-                db.unregister("_incoming_raw")
-        _check_keys(db, spec)
-        key_join = " AND ".join(f'i."{k}" = t."{k}"' for k in spec.key)
-        keys = ", ".join(f'"{k}"' for k in spec.key)
-
-        def row_hash(alias: str) -> str:
-            return "hash(" + ", ".join(f'{alias}."{c}"' for c in (*spec.column_names, "extras")) + ")"
-
-        # A row is unchanged when its values hash the same as the stored row's. Joining the keys and one
-        # 64-bit hash a row, instead of every column, keeps the join small: comparing all columns of
-        # 10M rows spilled about 3 GB under the write's memory cap and cost 1.09 GB peak. A changed row
-        # is taken for unchanged only if its hash collides with the old one (about 1 in 1.8e19).
-        incoming_hash, stored_hash = row_hash("i"), row_hash("t")
-        same = f"{incoming_hash} = {stored_hash}"
-        existing = db.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE i._row_hash = t._row_hash) "
-            f"FROM (SELECT {keys}, {incoming_hash} AS _row_hash FROM _incoming i) i "
-            f'JOIN (SELECT {keys}, {stored_hash} AS _row_hash FROM "{spec.name}" t) t ON {key_join}'
-        ).fetchall()[0]
-        matched, unchanged = int(existing[0]), int(existing[1])
-        report.inserted = result.accepted_count - matched
-        report.updated = matched - unchanged
-        report.unchanged = unchanged
-        if spec.time_column and report.inserted:  # late rows are new rows: none, no anti-join over the table
-            report.late = self._count_late(spec)
-        ingest_id = self._next_ingest_id()
-        columns = [*spec.column_names, "extras", "_source_file", "_source_row"]
-        column_list = ", ".join(f'"{c}"' for c in columns)
-        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in spec.key)
-        # Incoming keys are unique (validation merged or rejected repeats), so new rows are a plain
-        # insert and changed rows a plain update: DuckDB's INSERT ... ON CONFLICT is several times
-        # slower on a million rows, and a re-ingest of the same file writes nothing at all.
-        selected = ", ".join('i."' + c + '"' for c in columns)
-        if report.inserted:
-            anti = "" if not matched else f'WHERE NOT EXISTS (SELECT 1 FROM "{spec.name}" t WHERE {key_join})'
-            db.execute(
-                f'INSERT INTO "{spec.name}" ({column_list}, "_ingest_id", "_first_ingested_at", "_ingested_at") '
-                f"SELECT {selected}, ?, now(), now() FROM _incoming i {anti}",
-                [ingest_id],
-            )
-        if report.updated:
-            assignments = ", ".join(f'"{c}" = i."{c}"' for c in columns if c not in spec.key)
-            db.execute(
-                f'UPDATE "{spec.name}" AS t SET {assignments}, "_ingest_id" = ?, "_ingested_at" = now() '
-                f"FROM _incoming i WHERE {key_join} AND NOT ({same})",
-                [ingest_id],
-            )
-        del updates
-        db.execute(f"DROP {kind} _incoming")
+        ingest_id = next_ingest_id(self.duckdb)
+        report.inserted, report.updated, report.unchanged, report.late = upsert_rows(
+            self.duckdb, spec, result, path, ingest_id, timezone=self.config.timezone, week_start=self.config.week_start)
         self._reserved_ingest_id = ingest_id
         return report
 
-    def _count_late(self, spec: Table) -> int:
-        """New rows dated before the latest week already in the table (they arrived after it was reported).
-
-        With ``spec.late_series`` the latest week is taken per feed (e.g. per pipeline): a row of
-        a feed the table has never held is not late.
-        """
-        from zoneinfo import ZoneInfo
-
-        from coordkit.weeks import week_start_of
-
-        series = spec.late_series
-        series_sql = f'"{series}"' if series else "NULL"
-        latest = self.duckdb.execute(
-            f'SELECT {series_sql}, max("{spec.time_column}") FROM "{spec.name}" GROUP BY 1'
-        ).fetchall()
-        latest = [(name, when) for name, when in latest if when is not None]
-        if not latest:
-            return 0
-        zone = ZoneInfo(self.config.timezone)
-        cutoffs = []
-        for name, when in latest:
-            cutoff_day = week_start_of(when.astimezone(zone).date(), self.config.week_start)
-            cutoffs += [name, dt.datetime.combine(cutoff_day, dt.time(), tzinfo=zone)]
-        values = ", ".join("(CAST(? AS VARCHAR), CAST(? AS TIMESTAMPTZ))" for _ in latest)
-        series_match = f'i."{series}" IS NOT DISTINCT FROM c.series' if series else "TRUE"
-        key_join = " AND ".join(f'i."{k}" = t."{k}"' for k in spec.key)
-        return int(
-            self.duckdb.execute(
-                f"SELECT count(*) FROM _incoming i JOIN (VALUES {values}) AS c(series, cutoff) ON {series_match} "
-                f'WHERE i."{spec.time_column}" < c.cutoff '
-                f'AND NOT EXISTS (SELECT 1 FROM "{spec.name}" t WHERE {key_join})',
-                cutoffs,
-            ).fetchall()[0][0]
-        )
-
-    def _next_ingest_id(self) -> int:
-        return int(self.duckdb.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchall()[0][0])
-
     def _log(self, report: IngestReport, started, content_hash, size, result: ReadResult | None) -> int:
-        ingest_id = getattr(self, "_reserved_ingest_id", None) or self._next_ingest_id()
+        ingest_id = getattr(self, "_reserved_ingest_id", None) or next_ingest_id(self.duckdb)
         self._reserved_ingest_id = None
-        self.duckdb.execute(
-            "INSERT INTO ingest_log VALUES (?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                ingest_id, started, str(report.file.resolve()), report.table, report.preset, content_hash, size,
-                result.encoding if result else None, result.delimiter if result else None,
-                report.rows_read, report.accepted, report.rejected, report.merged_duplicates,
-                report.inserted, report.updated, report.unchanged, report.late,
-                report.status, report.message, json.dumps(report.warnings),
-            ],
-        )
+        log_ingest(self.duckdb, ingest_id, report, started, content_hash, size, result)
         return ingest_id
 
     def _store_rejections(self, ingest_id: int, result: ReadResult, content_hash: str | None) -> None:
-        # one set per file version: ingesting the same content again replaces its rejections
-        if content_hash is not None:
-            self.duckdb.execute(
-                "DELETE FROM rejected_rows WHERE table_name = ? AND ingest_id IN "
-                "(SELECT ingest_id FROM ingest_log WHERE content_hash = ? AND table_name = ? AND ingest_id <> ?)",
-                [result.table, content_hash, result.table, ingest_id],
-            )
-        if result.rejected.empty:
-            return
-        frame = result.rejected[["row", "column", "value", "reason", "raw"]].copy()
-        frame.insert(0, "table_name", result.table)
-        frame.insert(0, "file", str(result.path.resolve()))
-        frame.insert(0, "ingest_id", ingest_id)
-        self.duckdb.register("_rejected_new", frame)
-        try:
-            self.duckdb.execute(
-                'INSERT INTO rejected_rows SELECT ingest_id, file, table_name, "row", "column", value, reason, raw FROM _rejected_new'
-            )
-        finally:
-            self.duckdb.unregister("_rejected_new")
-
-
-def _check_keys(db, spec: Table) -> None:
-    """Refuse to write when the incoming keys repeat or are empty (the tables have no PRIMARY KEY to do it).
-
-    Validation merges or rejects repeated keys and rejects empty ones, so this
-    is a guard against a bug, checked in SQL before anything is written.
-    """
-    key = ", ".join(f'"{k}"' for k in spec.key)
-    empty = " OR ".join(f'"{k}" IS NULL' for k in spec.key)
-    rows, distinct, missing = db.execute(
-        f"SELECT count(*), count(DISTINCT ({key})), count(*) FILTER (WHERE {empty}) FROM _incoming").fetchall()[0]
-    if distinct != rows or missing:
-        raise CoordkitError(
-            f"{spec.name}: {rows} incoming rows hold {distinct} distinct keys ({key}), {missing} of them empty; "
-            "nothing was written", hint="this is a bug in coordkit's validation: report it with the file")
+        store_rejections(self.duckdb, ingest_id, result, content_hash)
 
 
 def store_path(folder: str | Path) -> Path:
