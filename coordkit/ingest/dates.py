@@ -14,7 +14,6 @@ bare number in a date column is otherwise rejected, never guessed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
