@@ -310,7 +310,7 @@ class Workspace:
             raise WorkspaceError(f"workspace {self.path} was opened read-only", hint="open it with read_only=False to ingest")
         path = Path(path)
         started = dt.datetime.now(dt.UTC)
-        content_hash, size = _file_hash(path)
+        hashing = _hash_in_background(path)  # only the write needs it
         preset_name = str(preset) if preset else "canonical"
         result = report = None
         try:
@@ -320,13 +320,13 @@ class Workspace:
                 result = read_table(path, table, preset, config=self.config, for_store=True,
                                     scratch=self.path / STORE_DIR / SCRATCH_DIR, **read_options)
                 if released and result.staged is not None and result.staged.connection is not None:
-                    report = self._write_from_staging(result, path, started, content_hash, size)
+                    report = self._write_from_staging(result, path, started, *hashing.result())
         except CoordkitError as exc:
             if result is None:  # the file could not be read: log it, so status and the next review name it
                 self.record_failed_ingest(path, table, preset_name, exc.message, started=started)
             raise
         if report is None:
-            report = self._write(result, path, started, content_hash, size)
+            report = self._write(result, path, started, *hashing.result())
         if result.staged is not None:
             result.staged.detach(self.duckdb)
         self._mark_data_changed(report.ingest_id)
@@ -513,6 +513,20 @@ def data_state(folder: str | Path) -> str | None:
     except OSError:
         return None
     return f"store-{stat.st_mtime_ns}-{stat.st_size}"
+
+
+def _hash_in_background(path: Path):
+    """A future of the file's (hash, size), computed in a thread while the file is read.
+
+    Hashing and reading release the GIL, so the hash takes the core the single-threaded
+    steps of reading leave idle (0.15 s of a 1M-row ingest's 5 s was this hash alone).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coordkit-hash")
+    future = pool.submit(_file_hash, path)
+    pool.shutdown(wait=False)  # the submitted hash still runs; the thread ends with it
+    return future
 
 
 def _file_hash(path: Path) -> tuple[str | None, int | None]:
