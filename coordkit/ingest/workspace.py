@@ -321,12 +321,15 @@ class Workspace:
                                     scratch=self.path / STORE_DIR / SCRATCH_DIR, **read_options)
                 if released and result.staged is not None and result.staged.connection is not None:
                     report = self._write_from_staging(result, path, started, *hashing.result())
-        except CoordkitError as exc:
-            if result is None:  # the file could not be read: log it, so status and the next review name it
+            if report is None:
+                report = self._write(result, path, started, *hashing.result())
+        except BaseException as exc:
+            if result is not None and result.staged is not None:
+                result.staged.release()  # a failed write frees the staged rows now, not when collected
+            if result is None and isinstance(exc, CoordkitError):
+                # the file could not be read: log it, so status and the next review name it
                 self.record_failed_ingest(path, table, preset_name, exc.message, started=started)
             raise
-        if report is None:
-            report = self._write(result, path, started, *hashing.result())
         if result.staged is not None:
             result.staged.detach(self.duckdb)
         self._mark_data_changed(report.ingest_id)

@@ -97,3 +97,33 @@ def test_a_change_in_any_one_column_is_an_update_and_the_rest_are_unchanged(tmp_
     assert [r[1] for r in rows] == [100.5, 200, 0, 5, 7, 9]
     assert rows[4][2] == "won" and "new" in rows[1][3]
     assert rows[3][4].second == 1
+
+
+def test_a_failure_inside_the_attached_write_changes_nothing_and_frees_the_store(tmp_path, monkeypatch):
+    """The bulk path's DuckDB writes into the attached store in one transaction: a failure rolls it all back."""
+    from coordkit.ingest import workspace
+
+    monkeypatch.setenv("COORDKIT_BULK_MIN_BYTES", "0")
+    first = _write(tmp_path / "a.csv", HEADER + "".join(f"{n},lead,2026-11-02,c{n},{n},open\n" for n in range(1, 60)))
+    second = _write(tmp_path / "b.csv", HEADER + "".join(f"{n},lead,2026-11-03,c{n},{n + 1},won\n" for n in range(30, 90)))
+    with open_workspace(tmp_path / "ws") as ws:
+        report = ws.ingest(first, "outcomes")
+        assert report.result.staged.route == "attached"
+        before = ws.duckdb.execute("SELECT * FROM outcomes ORDER BY outcome_id").fetchall()
+        log_before = ws.duckdb.execute("SELECT count(*) FROM ingest_log").fetchall()[0][0]
+
+        def broken(db, *args, **kwargs):
+            db.execute("DELETE FROM outcomes")  # a write already made inside the transaction ...
+            raise CoordkitError("planted failure")  # ... then the failure
+
+        with monkeypatch.context() as patched:
+            patched.setattr(workspace, "log_ingest", broken)
+            with pytest.raises(CoordkitError, match="planted failure"):
+                ws.ingest(second, "outcomes")
+        # the staged rows are freed at once (not when the garbage collector gets to them)
+        assert not list((tmp_path / "ws" / ".coordkit" / "scratch").glob("coordkit-bulk-*"))
+        assert ws.duckdb.execute("SELECT * FROM outcomes ORDER BY outcome_id").fetchall() == before
+        assert ws.duckdb.execute("SELECT count(*) FROM ingest_log").fetchall()[0][0] == log_before
+        again = ws.ingest(second, "outcomes")  # the store is neither attached elsewhere nor locked
+        assert (again.inserted, again.updated, again.result.staged.route) == (30, 30, "attached")
+    assert not list((tmp_path / "ws" / ".coordkit" / "scratch").glob("coordkit-bulk-*"))
