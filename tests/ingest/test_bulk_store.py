@@ -118,9 +118,11 @@ def test_a_failure_inside_the_attached_write_changes_nothing_and_frees_the_store
 
         with monkeypatch.context() as patched:
             patched.setattr(workspace, "log_ingest", broken)
-            with pytest.raises(CoordkitError, match="planted failure"):
+            with pytest.raises(CoordkitError, match="planted failure") as caught:
                 ws.ingest(second, "outcomes")
-        # the staged rows are freed at once (not when the garbage collector gets to them)
+        # the staged rows are freed at once, even while the error (and its traceback, which reaches
+        # them) is still held, as a notebook holds the last one
+        assert caught.tb is not None
         assert not list((tmp_path / "ws" / ".coordkit" / "scratch").glob("coordkit-bulk-*"))
         assert ws.duckdb.execute("SELECT * FROM outcomes ORDER BY outcome_id").fetchall() == before
         assert ws.duckdb.execute("SELECT count(*) FROM ingest_log").fetchall()[0][0] == log_before
