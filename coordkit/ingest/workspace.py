@@ -36,6 +36,7 @@ from coordkit.ingest.retention import apply_retention
 from coordkit.ingest.store_write import (
     META_COLUMNS,
     SQL_TYPES,
+    column_ddl,
     log_ingest,
     next_ingest_id,
     store_rejections,
@@ -129,8 +130,8 @@ class IngestReport:
 
 def _table_ddl(spec: Table) -> str:
     """A canonical table, without a PRIMARY KEY (see the module docstring: _upsert keeps keys unique)."""
-    columns = [f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in spec.columns]
-    columns += [f'"{name}" {sql_type}' for name, sql_type in _META_COLUMNS]
+    columns = [column_ddl(c.name, _SQL_TYPES[c.dtype]) for c in spec.columns]
+    columns += [column_ddl(name, sql_type) for name, sql_type in _META_COLUMNS]
     return f'CREATE TABLE IF NOT EXISTS "{spec.name}" ({", ".join(columns)})'
 
 
@@ -201,7 +202,7 @@ class Workspace:
                 con.raw_sql(_table_ddl(spec))
                 # a store made by an older coordkit lacks columns the contract added since
                 for column in spec.columns:
-                    con.raw_sql(f'ALTER TABLE "{spec.name}" ADD COLUMN IF NOT EXISTS "{column.name}" {_SQL_TYPES[column.dtype]}')
+                    con.raw_sql(f'ALTER TABLE "{spec.name}" ADD COLUMN IF NOT EXISTS {column_ddl(column.name, _SQL_TYPES[column.dtype])}')
             con.raw_sql(_LOG_DDL)
             con.raw_sql(_REJECTED_DDL)
         return con

@@ -76,6 +76,24 @@ def test_new_stores_have_no_primary_key_on_canonical_tables(tmp_path):
     assert {r[0] for r in keyed} <= {"ingest_log", "checkins"}
 
 
+def test_id_and_extras_columns_are_stored_with_fsst_and_the_others_keep_duckdbs_choice(tmp_path):
+    """Two distinct values in 300,000 rows: left to itself DuckDB stores a dictionary; the fixed columns use FSST."""
+    rows = 300_000
+    with open_workspace(tmp_path / "ws") as ws:
+        with ws.write_lock():
+            ws.duckdb.execute(
+                "INSERT INTO outcomes (outcome_id, kind, contact_id, stage, extras) SELECT 'o' || i, 'lead', "
+                "'c' || (i % 2), 's' || (i % 2), '{\"x\": \"' || (i % 2) || '\"}' FROM range(?) t(i)", [rows])
+        ws.duckdb.execute("CHECKPOINT")
+        used = dict(ws.duckdb.execute(
+            "SELECT column_name, list(DISTINCT compression ORDER BY compression) FROM pragma_storage_info('outcomes') "
+            "WHERE segment_type = 'VARCHAR' AND column_name IN ('outcome_id', 'contact_id', 'stage', 'extras') "
+            "GROUP BY ALL").fetchall())
+    assert set(used["contact_id"]) <= {"FSST", "Constant"} and "FSST" in used["contact_id"]
+    assert "FSST" in used["extras"] and "FSST" in used["outcome_id"]
+    assert "Dictionary" in used["stage"]  # not forced: DuckDB's own trial picks the dictionary
+
+
 def test_a_change_in_any_one_column_is_an_update_and_the_rest_are_unchanged(tmp_path):
     """The write compares rows by a hash of every value: each kind of change must still be seen."""
     header = "outcome_id,kind,created_at,contact_id,amount,stage,note\n"
