@@ -51,22 +51,33 @@ def stripped(cell: str) -> str:
     return f"(CASE WHEN starts_with({cell}, ' ') OR ends_with({cell}, ' ') THEN trim({cell}) ELSE {cell} END)"
 
 
-def flags_sql(header_cells: list[str], width: int, controls: bool) -> str:
-    """SQL of columns ``plain`` (see the module docstring) and ``skip`` (false until a line is found non-data)."""
+def flags_sql(header_cells: list[str], width: int, controls: bool, ascii_file: bool = False) -> str:
+    """SQL of columns ``plain`` (see the module docstring) and ``skip`` (false until a line is found non-data).
+
+    ``controls``: the body holds a control character somewhere; ``ascii_file``: every byte of the
+    file is ASCII. Both come from the byte scan, so a whole-file fact spares a per-cell test.
+    """
     cells = [f"c{i}" for i in range(width)]
     key0 = normalise_header(header_cells[0]) if header_cells else ""
     filled = " + ".join(f"(CASE WHEN {c} = '' THEN 0 WHEN {stripped(c)} <> '' THEN 1 ELSE 0 END)" for c in cells)
+    # most rows: the first two cells hold text that does not start with a space, so two are filled
+    # (in a plain row the only whitespace is the space); counting all cells is for the others
+    filled = (f"(CASE WHEN c0 <> '' AND c1 <> '' AND NOT starts_with(c0, ' ') AND NOT starts_with(c1, ' ') "
+              f"THEN true ELSE ({filled}) >= 2 END)")
     first = "coalesce(" + ", ".join(f"nullif({stripped(c)}, '')" for c in cells) + ", '')"
+    first = f"(CASE WHEN c0 <> '' AND NOT starts_with(c0, ' ') AND NOT ends_with(c0, ' ') THEN c0 ELSE {first} END)"
     joined = "concat_ws(' ', " + ", ".join(cells) + ")"
     ascii_only = " AND ".join(f"strlen({c}) = length({c})" for c in cells)
-    # controls: a regular expression over every cell only when the file holds one somewhere
-    unusual_chars = (f"(CASE WHEN {ascii_only} THEN {_CONTROLS.format(joined) if controls else 'false'} "
-                     f"ELSE regexp_matches({joined}, '{BAD_CHARS}') END)")
+    # controls: a regular expression over every cell only when the file holds one somewhere;
+    # in an all-ASCII file BAD_CHARS are the controls, and no cell needs the ASCII test
+    only_controls = _CONTROLS.format(joined) if controls else "false"
+    unusual_chars = (only_controls if ascii_file else
+                     f"(CASE WHEN {ascii_only} THEN {only_controls} ELSE regexp_matches({joined}, '{BAD_CHARS}') END)")
     repeated = f"(CASE WHEN length(c0) < {len(key0)} THEN false ELSE lower({stripped('c0')}) = {_literal(key0)} END)"
     if not key0.isascii():
         repeated += r" OR regexp_matches(c0, '[^\x00-\x7f]')"
     totals = rf"regexp_matches({first}, '(?i)total|summe|gesamt|totaal|all +rows|[^\x00-\x7f]')"
-    plain = f"(NOT {unusual_chars} AND ({filled}) >= 2 AND NOT {totals} AND NOT ({repeated}))"
+    plain = f"(NOT {unusual_chars} AND {filled} AND NOT {totals} AND NOT ({repeated}))"
     return f"{plain} AS plain, false AS skip"
 
 

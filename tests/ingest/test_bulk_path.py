@@ -182,6 +182,29 @@ def test_generated_exports_read_the_same_both_ways(tmp_path, monkeypatch, europe
     assert [s.reason for s in result.skipped] == ["totals line", "comment line", "blank line", "report footer line"]
 
 
+def test_an_all_ascii_export_reads_the_same_both_ways(tmp_path, monkeypatch):
+    """An all-ASCII file skips the per-cell character test (a whole-file fact); its odd rows must still be found."""
+    from coordkit.ingest import bulk_load
+
+    path = tmp_path / "ascii.csv"
+    _messy_export(path, 3000, european=False)
+    text = path.read_text(encoding="utf-8").encode("ascii", "replace").decode("ascii")
+    odd = [
+        ",opportunity,2025-03-01,C1,,10.00,Prospecting,,,Ann,,first cell empty,EMEA",
+        "  D-9001,opportunity,2025-03-01,C1,,10.00,Prospecting,,,Ann,,leading spaces,EMEA",
+        "D-9002 ,opportunity,2025-03-01,C1,,10.00,Prospecting,,,Ann,,trailing space,EMEA",
+        " ,opportunity,,,,,,,,,,,",
+        "  Total  ,,,,,12.00,,,,,,,",
+        ",Total,,,,12.00,,,,,,,",
+        "D-9003,opportunity,2025-03-01,C1,,10.00,Prospecting,,,Ann\x0b,,vertical tab,EMEA",
+        " , ,,,,,,,,,,,",
+    ]
+    lines = text.splitlines()
+    path.write_text("\n".join(lines[:50] + odd + lines[50:]) + "\n", encoding="ascii")
+    assert bulk_load.scan_bytes(path)["ascii"]
+    assert assert_same(monkeypatch, path, "outcomes", None)
+
+
 def test_a_column_written_both_ways_is_left_to_the_exact_path(tmp_path, monkeypatch):
     """The majority of a column's values decides its locale: counting is the exact path's."""
     from coordkit.ingest import bulk_path

@@ -20,6 +20,7 @@ def _reference(data: bytes) -> dict:
         "space_quote": sum(p in (b' "', b'" ') for p in pairs),
         "controls": controls,
         "last": data[-1:],
+        "ascii": all(b < 128 for b in data),
     }
 
 
@@ -45,4 +46,6 @@ def test_scan_of_a_plain_export(tmp_path):
     path.write_bytes(b"id,name\r\n1,\"a b\"\r\n2, \"c\"\r\n")
     counts = bulk_load.scan_bytes(path)
     assert (counts["lf"], counts["cr"], counts["crlf"], counts["space_quote"], counts["nul"]) == (3, 3, 3, 1, 0)
-    assert counts["controls"] == set()
+    assert counts["controls"] == set() and counts["ascii"]
+    path.write_bytes("id,name\n1,Müller\n".encode())
+    assert not bulk_load.scan_bytes(path)["ascii"]
