@@ -45,8 +45,12 @@ DEALS_HEADER = (
 )
 
 
-def synthetic_deals(path: Path, rows: int, chunk: int = 500_000) -> None:
-    """A HubSpot deals export: 10 columns, about 200 bytes a row, written in chunks."""
+def synthetic_deals(path: Path, rows: int, chunk: int = 500_000, accents: bool = False) -> None:
+    """A HubSpot deals export: 10 columns, about 200 bytes a row, written in chunks.
+
+    ``accents``: one of the four deal owners is "Zoë Müller", so the file is not all ASCII
+    (the bulk path then tests every cell for unusual characters; an all-ASCII file skips that).
+    """
     import numpy as np
     import pandas as pd
 
@@ -55,6 +59,8 @@ def synthetic_deals(path: Path, rows: int, chunk: int = 500_000) -> None:
                        "Decision Maker Bought-In", "Contract Sent", "Closed Won", "Closed Lost"])
     owners = np.array(["Ann Example (ann.example@example.com)", "Bob Sample (bob.sample@example.com)",
                        "Chen Li (chen.li@example.com)", "Dara O'Neil (dara.oneil@example.com)"])
+    if accents:
+        owners[3] = "Zoë Müller (zoe.mueller@example.com)"
     start = pd.Timestamp("2025-01-01").value // 10**9
     with path.open("w", encoding="utf-8", newline="") as handle:
         handle.write(DEALS_HEADER + "\n")
@@ -97,6 +103,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="synthetic deal rows (default 1M)")
     parser.add_argument("--only", choices=("deals", "all"), default="all", help="only the synthetic deals export")
+    parser.add_argument("--accents", action="store_true",
+                        help="a deal owner with accented letters (the file is then not all ASCII)")
     parser.add_argument("--keep", default=None, metavar="DIR", help="reuse/keep the generated files in DIR")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="ingest each file N times into fresh workspaces (first and again each time) and print "
@@ -104,9 +112,9 @@ def main() -> None:
     args = parser.parse_args()
     scratch = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="ck-ingest-"))
     scratch.mkdir(parents=True, exist_ok=True)
-    deals = scratch / f"deals-{args.rows}.csv"
+    deals = scratch / f"deals-{args.rows}{'-accents' if args.accents else ''}.csv"
     if not deals.exists():
-        synthetic_deals(deals, args.rows)
+        synthetic_deals(deals, args.rows, accents=args.accents)
     cases = [(deals, "outcomes", "hubspot-deals")]
     if args.only == "all":
         cases = [
