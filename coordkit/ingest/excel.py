@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 from coordkit.errors import ReadError
@@ -42,7 +43,16 @@ def _check_size(path: Path, max_unpacked_mb: float) -> None:
         )
 
 
-def _text(value) -> str:
+def _text(value, decimal: str = ".") -> str:
+    """A cell's value as text; a real number with ``decimal`` as its decimal mark and no grouping.
+
+    The mark is the locale fixed by ``--locale`` or the preset (``.`` when the file decides), so
+    a number cell reads as itself in the locale its column is parsed in: ``1234.5`` under
+    ``--locale de`` is ``1234,5``, not a value to reject.
+
+    >>> _text(1234.5, ","), _text(12.345), _text(12000.0, ","), _text(1e-07)
+    ('1234,5', '12.3450', '12000', '0.0000001')
+    """
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -54,24 +64,31 @@ def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = str(value)
-    if isinstance(value, float) and _GROUPING_SHAPED.fullmatch(text):
-        # a real number such as 12.345 would read as 12345 where the column's text cells
-        # decide German-style numbers; "12.3450" is the same number and fits no grouping, so
-        # the column's locale decision sees it as English style (a mixed column then stops
-        # with both rows named instead of storing a thousand times the value)
-        text += "0"
+    if isinstance(value, float):
+        if "e" in text:
+            # str(1e-07) is "1e-07", which no locale reads: write the digits out (0.0000001)
+            text = format(Decimal(text), "f")
+        if decimal != ".":
+            text = text.replace(".", decimal)
+        if _GROUPING_SHAPED.fullmatch(text):
+            # a real number such as 12.345 would read as 12345 where the column's text cells
+            # decide German-style numbers; "12.3450" is the same number and fits no grouping, so
+            # the column's locale decision sees it as English style (a mixed column then stops
+            # with both rows named instead of storing a thousand times the value)
+            text += "0"
     return text
 
 
-#: how str() writes a float that a decimal-comma locale would read as thousands
-_GROUPING_SHAPED = re.compile(r"-?[0-9]{1,3}\.[0-9]{3}")
+#: how a float's text looks when the other locale would read it as thousands (12.345, 12,345)
+_GROUPING_SHAPED = re.compile(r"-?[0-9]{1,3}[.,][0-9]{3}")
 
 
 def _score(rows: list[list[str]], wanted: set[str]) -> int:
     return max((len({normalise_header(c) for c in r} & wanted) for r in rows[:HEADER_SEARCH_DEPTH]), default=0)
 
 
-def read_excel(path: Path, *, sheet, skip_rows: int, expected: list[str], max_unpacked_mb: float):
+def read_excel(path: Path, *, sheet, skip_rows: int, expected: list[str], max_unpacked_mb: float, decimal: str = "."):
+    """The workbook's data sheet as text cells; ``decimal``: the decimal mark real numbers are written with."""
     from openpyxl import load_workbook
 
     from coordkit.ingest.readers import _tabulate
@@ -97,7 +114,7 @@ def read_excel(path: Path, *, sheet, skip_rows: int, expected: list[str], max_un
                                 hint="set read.sheet to one of these names or a 0-based index")
         else:
             chosen = _choose_sheet(path, values_book, names, expected)
-        records = _records(values_book[chosen], formula_book[chosen])
+        records = _records(values_book[chosen], formula_book[chosen], decimal)
     finally:
         values_book.close()
         formula_book.close()
@@ -146,7 +163,7 @@ def _format_currency(number_format) -> str | None:
     return codes.pop() if len(codes) == 1 else None
 
 
-def _records(values_sheet, formula_sheet) -> list[list[str]]:
+def _records(values_sheet, formula_sheet, decimal: str = ".") -> list[list[str]]:
     from coordkit.ingest.readers import CELL_FORMULA
 
     records = []
@@ -159,8 +176,8 @@ def _records(values_sheet, formula_sheet) -> list[list[str]]:
             elif isinstance(value, (int, float)) and not isinstance(value, bool) and (code := _format_currency(
                     getattr(cell, "number_format", None))):
                 # the cell shows "12,000.00 €": keep the currency the number alone would lose
-                record.append(f"{code} {_text(value)}")
+                record.append(f"{code} {_text(value, decimal)}")
             else:
-                record.append(_text(value))
+                record.append(_text(value, decimal))
         records.append(record)
     return records

@@ -88,11 +88,14 @@ def read_raw(
     skip_rows: int = 0,
     expected: list[str] | tuple[str, ...] = (),
     max_unpacked_mb: float = 500.0,
+    number_locale: str | None = None,
 ) -> RawTable:
     """Read one export file as text cells with spreadsheet row numbers.
 
     ``expected`` names the columns the caller looks for; the header is the
-    record (and the sheet) that names most of them.
+    record (and the sheet) that names most of them. ``number_locale``: the
+    locale fixed for numbers (``--locale`` or the preset), in which an Excel
+    number cell is written (``de``: ``1234,5``); None writes ``1234.5``.
 
     >>> raw = read_raw("deals.csv")          # doctest: +SKIP
     >>> raw.frame.columns.tolist(), raw.rows[:2]   # doctest: +SKIP
@@ -116,8 +119,11 @@ def read_raw(
     kind = check_file_kind(path, head)
     if kind == "xlsx":
         from coordkit.ingest.excel import read_excel
+        from coordkit.ingest.numbers import LOCALES
 
-        return read_excel(path, sheet=sheet, skip_rows=skip_rows, expected=list(expected), max_unpacked_mb=max_unpacked_mb)
+        decimal = LOCALES[number_locale][0] if number_locale else "."
+        return read_excel(path, sheet=sheet, skip_rows=skip_rows, expected=list(expected), max_unpacked_mb=max_unpacked_mb,
+                          decimal=decimal)
     if kind == "parquet":
         return _read_parquet(path)
     return _read_csv(path, delimiter=delimiter, encoding=encoding, skip_rows=skip_rows, expected=list(expected))

@@ -34,6 +34,7 @@ from coordkit.ingest.mapping import (
     resolve_columns,
 )
 from coordkit.ingest.messages import Message, Problems, group_messages
+from coordkit.ingest.numbers import locale_from_options
 from coordkit.ingest.prepare import PERSONAL_HEADER, prepare_raw
 from coordkit.ingest.presets import Preset, load_preset
 from coordkit.ingest.readers import RawTable, read_raw
@@ -258,6 +259,7 @@ def read_table(
         skip_rows=int(options.get("skip_rows", 0)),
         expected=expected_headers(preset_obj),
         max_unpacked_mb=config.max_xlsx_unpacked_mb,
+        number_locale=locale_from_options(preset_obj.numbers, locale),
     )
     raw = _drop_preset_rows(raw, preset_obj)
     read_seconds = time.perf_counter() - started

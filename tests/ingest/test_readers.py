@@ -129,3 +129,32 @@ def test_excel_numbers_with_three_decimals_are_not_read_as_thousands(tmp_path):
                  columns=header).to_excel(mixed, index=False)
     with pytest.raises(CoordkitError, match="written two ways"):
         read_table(mixed, "outputs")
+
+
+@pytest.mark.parametrize("locale", ["de", "fr", "ch", "en"])
+def test_excel_number_cells_read_as_themselves_under_any_locale(tmp_path, locale):
+    """A number cell is a number, whatever ``--locale`` says about the text cells beside it."""
+    from coordkit.ingest.validate import read_table
+
+    header = ["published_at", "channel", "kind", "output_id", "cost", "clicks"]
+    path = tmp_path / "numeric.xlsx"
+    costs = [1234.5, 12.345, 0.25, 3.5, 1e-7, 12000.0]
+    rows = [["2026-10-01", "email", "email", f"o{i}", cost, 3] for i, cost in enumerate(costs)]
+    pd.DataFrame(rows, columns=header).to_excel(path, index=False)
+    result = read_table(path, "outputs", locale=locale)
+    # before: under --locale de every cell with a decimal point was rejected ("'1234.5' is not a number as
+    # written in de"), and 1e-07 was rejected under every locale
+    assert result.rejected.empty
+    assert result.accepted.sort_values("output_id")["cost"].tolist() == costs
+
+
+def test_excel_text_cells_beside_number_cells_follow_the_locale(tmp_path):
+    from coordkit.ingest.validate import read_table
+
+    header = ["published_at", "channel", "kind", "output_id", "cost", "clicks"]
+    path = tmp_path / "mixed.xlsx"
+    pd.DataFrame([["2026-10-01", "email", "email", "a", 12.345, 3], ["2026-10-02", "email", "email", "b", "1.234,50", 4]],
+                 columns=header).to_excel(path, index=False)
+    assert read_raw(path, number_locale="de").frame["cost"].tolist() == ["12,3450", "1.234,50"]
+    result = read_table(path, "outputs", locale="de")
+    assert result.accepted.sort_values("output_id")["cost"].tolist() == [12.345, 1234.5]
