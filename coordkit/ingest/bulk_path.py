@@ -67,6 +67,8 @@ def _ineligible(path: Path, spec, preset, config) -> str | None:
         return "hashed contact ids or naive_timestamps: reject"
     if preset.read.get("drop_rows_where"):
         return "the preset drops rows (read.drop_rows_where)"
+    if preset.read.get("sections"):
+        return "the report holds several tables (read.sections)"
     with path.open("rb") as handle:
         head = handle.read(4096)
     try:

@@ -25,7 +25,7 @@ _TOP_KEYS = (
     "export", "vendor", "report", "download", "best_guess", "fingerprint", "prepare",
 )
 _FINGERPRINT_KEYS = ("header", "any", "absent", "preamble")
-_READ_KEYS = ("delimiter", "encoding", "sheet", "skip_rows", "drop_rows_where")
+_READ_KEYS = ("delimiter", "encoding", "sheet", "skip_rows", "drop_rows_where", "sections")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import pandas as pd
 from coordkit.errors import ReadError, allowed_values_message
 from coordkit.ingest.bulk import BULK_MIN_BYTES, read_body
 from coordkit.ingest.filekind import check_file_kind
-from coordkit.ingest.structure import Skipped, classify_frame, find_header
+from coordkit.ingest.structure import Skipped, classify_frame, find_header, other_tables
 
 __all__ = ["CANDIDATE_DELIMITERS", "CELL_FORMULA", "CELL_NUL", "SUPPORTED_SUFFIXES", "RawTable", "read_raw"]
 
@@ -89,6 +89,7 @@ def read_raw(
     expected: list[str] | tuple[str, ...] = (),
     max_unpacked_mb: float = 500.0,
     number_locale: str | None = None,
+    sections: bool = False,
 ) -> RawTable:
     """Read one export file as text cells with spreadsheet row numbers.
 
@@ -96,6 +97,8 @@ def read_raw(
     record (and the sheet) that names most of them. ``number_locale``: the
     locale fixed for numbers (``--locale`` or the preset), in which an Excel
     number cell is written (``de``: ``1234,5``); None writes ``1234.5``.
+    ``sections``: the file holds several tables, each after its own ``#``
+    block (GA4); the tables below the header with another header are skipped.
 
     >>> raw = read_raw("deals.csv")          # doctest: +SKIP
     >>> raw.frame.columns.tolist(), raw.rows[:2]   # doctest: +SKIP
@@ -126,7 +129,8 @@ def read_raw(
                           decimal=decimal)
     if kind == "parquet":
         return _read_parquet(path)
-    return _read_csv(path, delimiter=delimiter, encoding=encoding, skip_rows=skip_rows, expected=list(expected))
+    return _read_csv(path, delimiter=delimiter, encoding=encoding, skip_rows=skip_rows, expected=list(expected),
+                     sections=sections)
 
 
 # --- CSV -------------------------------------------------------------------
@@ -267,7 +271,8 @@ def _reject_open_quote(path: Path, first: int, last: int, record_number: int) ->
     raise error
 
 
-def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: int, expected: list[str]) -> RawTable:
+def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: int, expected: list[str],
+              sections: bool = False) -> RawTable:
     data = path.read_bytes()
     text, used_encoding, warnings = _decode(path, data, encoding)
     if not text.strip():
@@ -288,7 +293,7 @@ def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: in
     start = 1 if sep_match else 0
     if sep_match:
         skipped.append(Skipped(1, f"sep= line (the delimiter is {_DELIMITER_NAMES.get(sep_match.group(1), sep_match.group(1))})", first_line))
-    if len(data) >= BULK_MIN_BYTES and used_encoding in ("utf-8", "utf-8-sig"):
+    if len(data) >= BULK_MIN_BYTES and used_encoding in ("utf-8", "utf-8-sig") and not sections:
         raw = _read_csv_in_bulk(path, data[3:] if used_encoding == "utf-8-sig" else data, text, delimiter,
                                 max(start, skip_rows), expected, skipped)
         if raw is not None:
@@ -299,7 +304,8 @@ def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: in
     records, spans = _split_records(path, text, delimiter)
     lines_total = len(_LINE_BREAK.findall(text)) + (0 if text.endswith(("\n", "\r")) else 1)
     # skip_rows counts the lines above the header from the top of the file, a sep= line included
-    raw = _tabulate(path, records, list(range(1, len(records) + 1)), max(start, skip_rows), expected, delimiter, skipped)
+    raw = _tabulate(path, records, list(range(1, len(records) + 1)), max(start, skip_rows), expected, delimiter, skipped,
+                    sections=sections)
     raw.encoding, raw.delimiter, raw.warnings = used_encoding, delimiter, warnings + raw.warnings
     raw.lines_total = lines_total
     raw.spans = {row: spans[row - 1] for row in [*raw.rows, *(b[0] for b in raw.bad_records), *(s.row for s in raw.skipped)]}
@@ -355,11 +361,12 @@ def _tabulate(
     skipped: list[Skipped],
     body=None,
     header_index: int | None = None,
+    sections: bool = False,
 ) -> RawTable:
     """Header, data, bad records and non-data lines from records of text cells (CSV and Excel).
 
     ``body`` is the records below the header already read in bulk (frame, rows, bad records);
-    then ``records`` holds only the lines down to the header.
+    then ``records`` holds only the lines down to the header. ``sections``: see :func:`read_raw`.
     """
     for index in range(min(skip, len(records))):
         if row_numbers[index] not in {s.row for s in skipped}:
@@ -376,7 +383,10 @@ def _tabulate(
     header_cells = _trim_header(records[header_index])
     header = dedupe_header(header_cells)
     if body is None:
-        body = _body_from_records(records[header_index + 1 :], row_numbers[header_index + 1 :], len(header), delimiter)
+        below, below_rows = records[header_index + 1 :], row_numbers[header_index + 1 :]
+        if sections:
+            below, below_rows = _skip_other_tables(below, below_rows, header_cells, delimiter, skipped)
+        body = _body_from_records(below, below_rows, len(header), delimiter)
     frame, rows, bad = body
     frame.columns = header
     labels = classify_frame(frame, header_cells)
@@ -397,6 +407,22 @@ def _tabulate(
         warnings.append(f"{path.name}: skipped {blank} blank line(s)")
     return RawTable(path, frame, [int(r) for r in rows], bad, None, delimiter, warnings, skipped, list(header_cells),
                     row_numbers[header_index])
+
+
+def _skip_other_tables(records, row_numbers, header_cells, delimiter, skipped: list[Skipped]):
+    """The records below the header without the other tables of a report in sections (GA4)."""
+    starts = other_tables(records, header_cells)
+    kept, kept_rows = [], []
+    for index, (record, row) in enumerate(zip(records, row_numbers)):
+        if index in starts:
+            cells = _trim_header(records[starts[index]])
+            shown = _join(cells[:3], delimiter) + (", …" if len(cells) > 3 else "")
+            skipped.append(Skipped(row, f"another table of the report (its header is row {row_numbers[starts[index]]}: "
+                                        f"{shown})", _join(record, delimiter)))
+        else:
+            kept.append(record)
+            kept_rows.append(row)
+    return kept, kept_rows
 
 
 def _body_from_records(records, row_numbers, width, delimiter):

@@ -24,7 +24,7 @@ import pandas as pd
 
 from coordkit.ingest.headers import normalise_header
 
-__all__ = ["HEADER_SEARCH_DEPTH", "Skipped", "classify_frame", "find_header"]
+__all__ = ["HEADER_SEARCH_DEPTH", "Skipped", "classify_frame", "find_header", "other_tables"]
 
 #: how many records from the top may be titles above the header
 HEADER_SEARCH_DEPTH = 60
@@ -76,6 +76,42 @@ def find_header(records: list[list[str]], expected: list[str], skip_rows: int = 
         if filled and len(filled) >= min(common, 2) and not filled[0].startswith("#"):
             return index
     return skip_rows
+
+
+def other_tables(records: list[list[str]], header_cells: list[str]) -> dict[int, int]:
+    """For a report in sections (GA4): the records below the header that belong to another table.
+
+    A table starts at the first filled record after a ``#`` comment line. One whose first record
+    is not the header itself is another table of the report, down to the next comment line; the
+    header's own table may start again. Returns {record index: index of that table's header}.
+    Comment and blank lines are left to :func:`classify_frame`.
+
+    >>> other_tables([["a", "1"], ["# next"], ["Day", "n"], ["1", "2"], ["# again"], ["id", "v"], ["b", "3"]], ["id", "v"])
+    {2: 2, 3: 2}
+    """
+    own = _keys(header_cells)
+    found: dict[int, int] = {}
+    after_comment, start = False, None
+    for index, record in enumerate(records):
+        filled = _filled(record)
+        comment = len(filled) == 1 and filled[0].lstrip().startswith("#")
+        if comment:
+            after_comment = True
+            continue
+        if filled and after_comment:
+            after_comment = False
+            start = None if _keys(record) == own else index
+        if filled and start is not None:
+            found[index] = start
+    return found
+
+
+def _keys(cells: list[str]) -> list[str]:
+    """A header's names as matched, without the empty cells Excel writes after the last one."""
+    keys = [normalise_header(c) for c in cells]
+    while keys and not keys[-1]:
+        keys.pop()
+    return keys
 
 
 def classify_frame(frame: pd.DataFrame, header_cells: list[str]) -> pd.Series:

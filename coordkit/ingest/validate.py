@@ -260,6 +260,7 @@ def read_table(
         expected=expected_headers(preset_obj),
         max_unpacked_mb=config.max_xlsx_unpacked_mb,
         number_locale=locale_from_options(preset_obj.numbers, locale),
+        sections=bool(options.get("sections")),
     )
     raw = _drop_preset_rows(raw, preset_obj)
     read_seconds = time.perf_counter() - started

@@ -443,3 +443,52 @@ def test_ga4_table_below_a_long_chart_series_is_found(tmp_path):
     recs = records("ga4/traffic-acquisition-channels-two-tables.csv", "Session primary channel group (Default Channel Group)")
     assert len(result.accepted) == len(recs)
     assert result.accepted["sessions"].sum() == sum(int(r["Sessions"]) for r in recs)
+
+
+def test_ga4_tables_after_the_main_table_are_skipped_and_counted(tmp_path, monkeypatch):
+    """Main table first, then the chart series and the main table again, each after its own # block."""
+    source = (VENDORS / "ga4/traffic-acquisition-channels-two-tables.csv").read_text(encoding="utf-8").splitlines()
+    chart_header = source.index("Nth day,Session primary channel group (Default Channel Group),Sessions")
+    block = source[chart_header - 4 : chart_header]  # "", "# All Users", "# Start date", "# End date"
+    assert block[0] == "" and all(line.startswith("#") for line in block[1:])
+    main_header = source.index("Session primary channel group (Default Channel Group),Sessions,Engaged sessions,"
+                               "Engagement rate,Key events,Total revenue")
+    series = source[chart_header : chart_header + 43]  # its header and 42 rows
+    main = source[main_header:]
+    wide = ["", "# All Users", "Device category,Sessions,Engaged sessions,Engagement rate,Key events,Total revenue,Views",
+            "desktop,100,60,0.6,3,0,400", "mobile,80,40,0.5,1,0,200"]  # wider than the main header
+    lines = [*source[:chart_header], *main[:4], *block, *series, *wide, *block, *main, *block, *main[:1], *main[4:]]
+    path = tmp_path / "ga4-main-first.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = recognise(path)
+    assert [p.name for p in found.presets] == ["ga4-traffic-acquisition"]
+    result = read_table(path, "sessions", found.presets[0])
+    assert result.rejected.empty
+    # rows 1-3 of the main table, then all 7 after the series, then rows 4-7 once more (the same keys: merged)
+    assert result.rows_read == 3 + 7 + 4 and len(result.accepted) == 7 and result.merged_duplicates == 7
+    other = [s for s in result.skipped if s.reason.startswith("another table of the report")]
+    assert len(other) == 43 + 3  # the series with its header, and the wider table with its header
+    starts = {lines.index(series[0]) + 1, lines.index(wide[2]) + 1}
+    assert {s.reason.split(":")[0] for s in other} == {f"another table of the report (its header is row {row}" for row in starts}
+    assert {s.row for s in other} == {row for start in starts for row in range(start, start + (43 if start == min(starts) else 3))}
+    # every line is read or skipped, exactly once (+ the header)
+    assert result.rows_read + len(result.skipped) + 1 == len(lines)
+    # a file big enough for the bulk path still goes to the reader that knows the sections
+    from coordkit.ingest import bulk_path
+
+    monkeypatch.setenv("COORDKIT_BULK_MIN_BYTES", "0")
+    again = read_table(path, "sessions", found.presets[0])
+    assert "read.sections" in bulk_path.LAST_FALLBACK
+    assert again.skipped == result.skipped and again.rows_read == result.rows_read
+
+
+def test_without_read_sections_a_table_after_a_comment_is_still_read_as_rows(tmp_path):
+    """Other exports keep the rule: a row after a # line is data (it may be all text), never skipped unseen."""
+    path = tmp_path / "outputs.csv"
+    path.write_text("output_id,published_at,channel,kind,title\n"
+                    "a,2026-11-02,email,email,Launch\n"
+                    "# a note somebody typed\n"
+                    "b,2026-11-03,email,email,Follow-up\n", encoding="utf-8")
+    result = read_table(path, "outputs")
+    assert sorted(result.accepted["output_id"]) == ["a", "b"]
+    assert [s.reason for s in result.skipped] == ["comment line"]

@@ -145,3 +145,24 @@ def test_xlsx_unpacking_beyond_the_limit_is_refused(tmp_path):
     pd.DataFrame({"id": range(20_000), "text": ["x" * 50] * 20_000}).to_excel(path, index=False)
     with pytest.raises(ReadError, match="over the limit of 1 MB"):
         read_raw(path, max_unpacked_mb=1)
+
+
+def test_other_tables_of_a_report_in_sections():
+    from coordkit.ingest.structure import other_tables
+
+    records = [
+        ["a", "1"],
+        ["", ""],
+        ["# All Users"], ["# Start date: 20260302"],
+        ["Nth day", "Sessions", "Views"],  # another table: wider, another header
+        ["0000", "12", "40"],
+        [""],
+        ["0001", "13", "41"],  # a blank line does not end a table; a comment line does
+        ["# All Users"],
+        [" ID ", "v", ""],  # the header again (spacing, case and a trailing empty cell aside): rows are data again
+        ["b", "3"],
+        ["# note"],
+        ["c", "4"],  # after a comment, a row that is not a header line starts "another table": only with sections
+    ]
+    assert other_tables(records, ["id", "v"]) == {4: 4, 5: 4, 7: 4, 12: 12}
+    assert other_tables([["a", "1"], ["b", "2"]], ["id", "v"]) == {}
