@@ -15,7 +15,6 @@ rather than read as 48000.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np

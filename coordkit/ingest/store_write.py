@@ -1,4 +1,4 @@
-"""The SQL of one ingest's write into the store: incoming rows, key guard, upsert, late rows, log, rejections.
+"""The store's SQL: its tables' definitions, and one ingest's write (incoming rows, key guard, upsert, late rows, log, rejections).
 
 The workspace (:mod:`coordkit.ingest.workspace`) owns the store, its lock and
 the transaction; these functions run inside that transaction, on the
@@ -15,8 +15,20 @@ import json
 from coordkit.contract import Table
 from coordkit.errors import CoordkitError
 
-__all__ = ["META_COLUMNS", "SQL_TYPES", "check_keys", "column_ddl", "count_late", "log_ingest", "next_ingest_id",
-           "store_rejections", "upsert_rows"]
+__all__ = [
+    "LOG_DDL",
+    "META_COLUMNS",
+    "REJECTED_DDL",
+    "SQL_TYPES",
+    "check_keys",
+    "column_ddl",
+    "count_late",
+    "log_ingest",
+    "next_ingest_id",
+    "store_rejections",
+    "table_ddl",
+    "upsert_rows",
+]
 
 SQL_TYPES = {
     "string": "VARCHAR",
@@ -58,6 +70,30 @@ def column_ddl(name: str, sql_type: str) -> str:
     """
     distinct = name in DISTINCT_TEXT_COLUMNS or name.endswith(DISTINCT_TEXT_SUFFIXES)
     return f'"{name}" {sql_type}' + (" USING COMPRESSION fsst" if sql_type == "VARCHAR" and distinct else "")
+
+
+LOG_DDL = """
+CREATE TABLE IF NOT EXISTS ingest_log (
+    ingest_id BIGINT PRIMARY KEY,
+    started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
+    file VARCHAR, table_name VARCHAR, preset VARCHAR, content_hash VARCHAR, size_bytes BIGINT,
+    encoding VARCHAR, delimiter VARCHAR,
+    rows_read BIGINT, accepted BIGINT, rejected BIGINT, merged_duplicates BIGINT,
+    inserted BIGINT, updated BIGINT, unchanged BIGINT, late BIGINT,
+    status VARCHAR, message VARCHAR, warnings VARCHAR
+)"""
+REJECTED_DDL = """
+CREATE TABLE IF NOT EXISTS rejected_rows (
+    ingest_id BIGINT, file VARCHAR, table_name VARCHAR, "row" BIGINT, "column" VARCHAR,
+    value VARCHAR, reason VARCHAR, raw VARCHAR
+)"""
+
+
+def table_ddl(spec: Table) -> str:
+    """A canonical table, without a PRIMARY KEY (:func:`upsert_rows` keeps keys unique, see :func:`check_keys`)."""
+    columns = [column_ddl(c.name, SQL_TYPES[c.dtype]) for c in spec.columns]
+    columns += [column_ddl(name, sql_type) for name, sql_type in META_COLUMNS]
+    return f'CREATE TABLE IF NOT EXISTS "{spec.name}" ({", ".join(columns)})'
 
 
 def next_ingest_id(db) -> int:

@@ -20,26 +20,29 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from filelock import FileLock, Timeout
 
 from coordkit.config import WorkspaceConfig, load_config
-from coordkit.contract import TABLES, Table, table_spec
+from coordkit.contract import TABLES, table_spec
 from coordkit.errors import CoordkitError, WorkspaceError, WorkspaceLockedError
 from coordkit.ingest.backends import connect_backend, is_embedded
+from coordkit.ingest.filehash import file_hash, hash_in_background
+from coordkit.ingest.ingest_report import IngestReport
 from coordkit.ingest.retention import apply_retention
 from coordkit.ingest.store_write import (
+    LOG_DDL,
     META_COLUMNS,
+    REJECTED_DDL,
     SQL_TYPES,
     column_ddl,
     log_ingest,
     next_ingest_id,
     store_rejections,
+    table_ddl,
     upsert_rows,
 )
 
@@ -78,63 +81,6 @@ _ATTACHED_STORE = "coordkit_store"
 DATA_STATE_FILE = "data-state"
 # the store's column types (tests and older callers import them from here)
 _SQL_TYPES, _META_COLUMNS = SQL_TYPES, META_COLUMNS
-_LOG_DDL = """
-CREATE TABLE IF NOT EXISTS ingest_log (
-    ingest_id BIGINT PRIMARY KEY,
-    started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
-    file VARCHAR, table_name VARCHAR, preset VARCHAR, content_hash VARCHAR, size_bytes BIGINT,
-    encoding VARCHAR, delimiter VARCHAR,
-    rows_read BIGINT, accepted BIGINT, rejected BIGINT, merged_duplicates BIGINT,
-    inserted BIGINT, updated BIGINT, unchanged BIGINT, late BIGINT,
-    status VARCHAR, message VARCHAR, warnings VARCHAR
-)"""
-_REJECTED_DDL = """
-CREATE TABLE IF NOT EXISTS rejected_rows (
-    ingest_id BIGINT, file VARCHAR, table_name VARCHAR, "row" BIGINT, "column" VARCHAR,
-    value VARCHAR, reason VARCHAR, raw VARCHAR
-)"""
-
-
-@dataclass
-class IngestReport:
-    """What one file's ingest did."""
-
-    file: Path
-    table: str
-    preset: str
-    status: str  # "ok" or "failed"
-    rows_read: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    merged_duplicates: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    late: int = 0
-    ingest_id: int | None = None
-    message: str = ""
-    warnings: list[str] = field(default_factory=list)
-    rejections: pd.DataFrame | None = None
-    #: the validation result behind this ingest (counts, skipped lines, located messages)
-    result: ReadResult | None = None
-
-    def summary(self) -> str:
-        if self.status != "ok":
-            return f"{self.file.name} -> {self.table}: FAILED: {self.message}"
-        return (
-            f"{self.file.name} -> {self.table}: {self.rows_read} read = {self.accepted} accepted "
-            f"({self.inserted} new, {self.updated} updated, {self.unchanged} unchanged) + {self.rejected} rejected "
-            f"+ {self.merged_duplicates} merged duplicates; {self.late} late"
-        )
-
-
-def _table_ddl(spec: Table) -> str:
-    """A canonical table, without a PRIMARY KEY (see the module docstring: _upsert keeps keys unique)."""
-    columns = [column_ddl(c.name, _SQL_TYPES[c.dtype]) for c in spec.columns]
-    columns += [column_ddl(name, sql_type) for name, sql_type in _META_COLUMNS]
-    return f'CREATE TABLE IF NOT EXISTS "{spec.name}" ({", ".join(columns)})'
-
-
 class Workspace:
     """An open workspace folder and its embedded store.
 
@@ -199,12 +145,12 @@ class Workspace:
         con.raw_sql("SET enable_progress_bar = false")
         if not self.read_only and schema:
             for spec in TABLES.values():
-                con.raw_sql(_table_ddl(spec))
+                con.raw_sql(table_ddl(spec))
                 # a store made by an older coordkit lacks columns the contract added since
                 for column in spec.columns:
                     con.raw_sql(f'ALTER TABLE "{spec.name}" ADD COLUMN IF NOT EXISTS {column_ddl(column.name, _SQL_TYPES[column.dtype])}')
-            con.raw_sql(_LOG_DDL)
-            con.raw_sql(_REJECTED_DDL)
+            con.raw_sql(LOG_DDL)
+            con.raw_sql(REJECTED_DDL)
         return con
 
     @contextlib.contextmanager
@@ -311,7 +257,7 @@ class Workspace:
             raise WorkspaceError(f"workspace {self.path} was opened read-only", hint="open it with read_only=False to ingest")
         path = Path(path)
         started = dt.datetime.now(dt.UTC)
-        hashing = _hash_in_background(path)  # only the write needs it
+        hashing = hash_in_background(path)  # only the write needs it
         preset_name = str(preset) if preset else "canonical"
         result = report = None
         try:
@@ -412,7 +358,7 @@ class Workspace:
         and any later successful ingest of the same file supersedes the failure.
         """
         path = Path(path)
-        content_hash, size = _file_hash(path) if path.is_file() else (None, None)
+        content_hash, size = file_hash(path) if path.is_file() else (None, None)
         report = IngestReport(path, table, preset or "", "failed", message=message)
         with self.write_lock():
             report.ingest_id = self._log(report, started or dt.datetime.now(dt.UTC), content_hash, size, None)
@@ -517,31 +463,6 @@ def data_state(folder: str | Path) -> str | None:
     except OSError:
         return None
     return f"store-{stat.st_mtime_ns}-{stat.st_size}"
-
-
-def _hash_in_background(path: Path):
-    """A future of the file's (hash, size), computed in a thread while the file is read.
-
-    Hashing and reading release the GIL, so the hash takes the core the single-threaded
-    steps of reading leave idle (0.15 s of a 1M-row ingest's 5 s was this hash alone).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coordkit-hash")
-    future = pool.submit(_file_hash, path)
-    pool.shutdown(wait=False)  # the submitted hash still runs; the thread ends with it
-    return future
-
-
-def _file_hash(path: Path) -> tuple[str | None, int | None]:
-    try:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest(), path.stat().st_size
-    except OSError:
-        return None, None
 
 
 def open_workspace(path: str | Path = ".", *, read_only: bool = False, create: bool = True, backend=None) -> Workspace:
