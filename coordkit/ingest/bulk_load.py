@@ -30,15 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coordkit.errors import ReadError
-from coordkit.ingest.readers import (
-    _DELIMITER_NAMES,
-    _SEP_LINE,
-    _sniff_delimiter,
-    _tabulate,
-    _trim_header,
-    dedupe_header,
-)
+from coordkit.ingest.readers import _SEP_LINE, _sniff_delimiter
 from coordkit.ingest.structure import Skipped, find_header
+from coordkit.ingest.tabulate import DELIMITER_NAMES, dedupe_header, tabulate, trim_header
 
 __all__ = ["Loaded", "NotInBulk", "load_csv", "scan_bytes"]
 
@@ -166,7 +160,7 @@ def load_csv(path: Path, con, *, delimiter: str | None, encoding: str, skip_rows
         raise NotInBulk("a quote next to a space")
     start = 1 if sep_match else 0
     if sep_match:
-        name = _DELIMITER_NAMES.get(sep_match.group(1), sep_match.group(1))
+        name = DELIMITER_NAMES.get(sep_match.group(1), sep_match.group(1))
         skipped.append(Skipped(1, f"sep= line (the delimiter is {name})", first_line))
     skip = max(start, skip_rows)
     records, ends = [], []
@@ -184,12 +178,12 @@ def load_csv(path: Path, con, *, delimiter: str | None, encoding: str, skip_rows
         raise NotInBulk("a record above or at the header spans lines")
     sample = records[: min(len(records), header_index + 51)]
     try:
-        head_table = _tabulate(path, sample, list(range(1, len(sample) + 1)), skip, expected, delimiter, list(skipped),
+        head_table = tabulate(path, sample, list(range(1, len(sample) + 1)), skip, expected, delimiter, list(skipped),
                                header_index=header_index)
     except ReadError:
         raise NotInBulk("no header")
     header_row = header_index + 1
-    header_cells = _trim_header(records[header_index])
+    header_cells = trim_header(records[header_index])
     header = dedupe_header(header_cells)
     if head_table.header_row != header_row or len(header) < 2:
         raise NotInBulk("a header of one column")

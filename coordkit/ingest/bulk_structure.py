@@ -24,8 +24,8 @@ import pandas as pd
 
 from coordkit.ingest.bulk_load import Loaded, NotInBulk
 from coordkit.ingest.headers import normalise_header
-from coordkit.ingest.readers import _join
 from coordkit.ingest.structure import Skipped, classify_frame
+from coordkit.ingest.tabulate import join_cells
 
 __all__ = ["BAD_CHARS", "Body", "classify_body"]
 
@@ -113,7 +113,7 @@ def classify_body(loaded: Loaded) -> Body | None:
         if label is None:
             unusual.append(rowid)
         else:
-            skipped.append(Skipped(loaded.first_line + rowid, label, _join(frame.iloc[position].tolist(), loaded.delimiter)))
+            skipped.append(Skipped(loaded.first_line + rowid, label, join_cells(frame.iloc[position].tolist(), loaded.delimiter)))
     data_rows = loaded.records - len(skipped)
     if data_rows < 3:
         raise NotInBulk("fewer than three data rows")

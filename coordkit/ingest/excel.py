@@ -91,7 +91,7 @@ def read_excel(path: Path, *, sheet, skip_rows: int, expected: list[str], max_un
     """The workbook's data sheet as text cells; ``decimal``: the decimal mark real numbers are written with."""
     from openpyxl import load_workbook
 
-    from coordkit.ingest.readers import _tabulate
+    from coordkit.ingest.tabulate import tabulate
 
     _check_size(path, max_unpacked_mb)
     try:
@@ -118,7 +118,7 @@ def read_excel(path: Path, *, sheet, skip_rows: int, expected: list[str], max_un
     finally:
         values_book.close()
         formula_book.close()
-    raw = _tabulate(path, records, list(range(1, len(records) + 1)), skip_rows, expected, None, [])
+    raw = tabulate(path, records, list(range(1, len(records) + 1)), skip_rows, expected, None, [])
     raw.sheet = chosen
     if len(names) > 1:
         raw.warnings.append(f"{path.name}: read sheet {chosen!r} (the workbook has {len(names)} sheets)")

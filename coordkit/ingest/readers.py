@@ -4,7 +4,9 @@ A reader does not interpret values: every cell comes back as text, with the
 row number a spreadsheet would show for it (the first line of the file is row
 1). Lines that are not data (titles, totals, footers, blank lines; see
 :mod:`coordkit.ingest.structure`) come back as ``skipped`` with their rows.
-Validation and mapping happen in :mod:`coordkit.ingest.validate`.
+Records become a table (header, frame, bad records, skipped lines) in
+:mod:`coordkit.ingest.tabulate`; validation and mapping happen in
+:mod:`coordkit.ingest.validate`.
 
 Every physical line of a CSV is accounted for: it is the header, part of a
 data record (``spans``), part of a bad record, or skipped. A quote that is
@@ -16,7 +18,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +26,20 @@ import pandas as pd
 from coordkit.errors import ReadError, allowed_values_message
 from coordkit.ingest.bulk import BULK_MIN_BYTES, read_body
 from coordkit.ingest.filekind import check_file_kind
-from coordkit.ingest.structure import Skipped, classify_frame, find_header, other_tables
+from coordkit.ingest.structure import Skipped, find_header
+from coordkit.ingest.tabulate import (
+    DELIMITER_NAMES,
+    RawTable,
+    body_from_records,
+    dedupe_header,
+    tabulate,
+    trim_header,
+)
 
 __all__ = ["CANDIDATE_DELIMITERS", "CELL_FORMULA", "CELL_NUL", "SUPPORTED_SUFFIXES", "RawTable", "read_raw"]
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq")
 CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 #: a NUL byte in a cell is replaced by this private-use character; its row is rejected
 CELL_NUL = "\ue000"
 #: prefix of an Excel formula cell that has no saved value; its row is rejected
@@ -42,41 +50,6 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Python's csv module refuses fields over 128 KiB by default; long HTML e-mail
 # bodies in exports exceed that.
 csv.field_size_limit(64 * 1024 * 1024)
-
-
-@dataclass
-class RawTable:
-    """An export as read: text cells, spreadsheet row numbers, and what was noticed."""
-
-    path: Path
-    #: data records, one column per header name (names as written, de-duplicated with .2, .3)
-    frame: pd.DataFrame
-    #: spreadsheet row number of each record
-    rows: list[int]
-    #: records that could not be split into the header's columns: (row, reason, raw text)
-    bad_records: list[tuple[int, str, str]] = field(default_factory=list)
-    encoding: str | None = None
-    delimiter: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    #: non-data lines: titles, totals, footers, blank lines, repeated headers
-    skipped: list[Skipped] = field(default_factory=list)
-    #: header cells as written (before de-duplication)
-    header_cells: list[str] = field(default_factory=list)
-    header_row: int = 1
-    sheet: str | None = None
-    #: physical lines of a text file, and (first, last) physical line of each record read
-    lines_total: int | None = None
-    spans: dict = field(default_factory=dict)
-    #: False when the reader knows no cell holds a NUL or formula marker (the bulk path refuses NUL bytes)
-    may_hold_markers: bool = True
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-    @property
-    def rows_read(self) -> int:
-        return len(self.rows) + len(self.bad_records)
 
 
 def read_raw(
@@ -201,21 +174,6 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def dedupe_header(header: list[str]) -> list[str]:
-    """Header names as written, made unique with .2, .3 (duplicates are reported by validation)."""
-    seen: dict[str, int] = {}
-    names = []
-    for position, raw_name in enumerate(header, start=1):
-        name = raw_name.strip().lstrip("\ufeff").strip() or f"column_{position}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        else:
-            seen[name] = 1
-        names.append(name)
-    return names
-
-
 def _split_records(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], list[tuple[int, int]]]:
     """Split into records with their (first, last) physical line; reject the file on an unclosed quote."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
@@ -292,7 +250,7 @@ def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: in
         raise ReadError(f"delimiter must be one character; got {delimiter!r}")
     start = 1 if sep_match else 0
     if sep_match:
-        skipped.append(Skipped(1, f"sep= line (the delimiter is {_DELIMITER_NAMES.get(sep_match.group(1), sep_match.group(1))})", first_line))
+        skipped.append(Skipped(1, f"sep= line (the delimiter is {DELIMITER_NAMES.get(sep_match.group(1), sep_match.group(1))})", first_line))
     if len(data) >= BULK_MIN_BYTES and used_encoding in ("utf-8", "utf-8-sig") and not sections:
         raw = _read_csv_in_bulk(path, data[3:] if used_encoding == "utf-8-sig" else data, text, delimiter,
                                 max(start, skip_rows), expected, skipped)
@@ -304,7 +262,7 @@ def _read_csv(path: Path, *, delimiter: str | None, encoding: str, skip_rows: in
     records, spans = _split_records(path, text, delimiter)
     lines_total = len(_LINE_BREAK.findall(text)) + (0 if text.endswith(("\n", "\r")) else 1)
     # skip_rows counts the lines above the header from the top of the file, a sep= line included
-    raw = _tabulate(path, records, list(range(1, len(records) + 1)), max(start, skip_rows), expected, delimiter, skipped,
+    raw = tabulate(path, records, list(range(1, len(records) + 1)), max(start, skip_rows), expected, delimiter, skipped,
                     sections=sections)
     raw.encoding, raw.delimiter, raw.warnings = used_encoding, delimiter, warnings + raw.warnings
     raw.lines_total = lines_total
@@ -334,177 +292,14 @@ def _read_csv_in_bulk(path, data: bytes, text: str, delimiter: str, skip: int, e
     newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8, count=min(len(data), 4_000_000)) == 10)
     if len(newlines) < header_end:
         return None
-    width = len(dedupe_header(_trim_header(head_records[header_index])))
-    body = read_body(data, int(newlines[header_end - 1]) + 1, header_end + 1, width, delimiter, _body_from_records)
+    width = len(dedupe_header(trim_header(head_records[header_index])))
+    body = read_body(data, int(newlines[header_end - 1]) + 1, header_end + 1, width, delimiter, body_from_records)
     if body is None:
         return None
     frame, rows, bad, blank = body
     skipped = list(skipped) + [Skipped(line, "blank line", "") for line in blank]
-    return _tabulate(path, head_records[: header_index + 1], list(range(1, header_index + 2)), skip, expected, delimiter,
+    return tabulate(path, head_records[: header_index + 1], list(range(1, header_index + 2)), skip, expected, delimiter,
                      skipped, body=(frame, rows, bad), header_index=header_index)
-
-
-def _trim_header(cells: list[str]) -> list[str]:
-    # trailing empty header cells (Excel writes them) are not columns
-    while cells and not cells[-1].strip() and len(cells) > 1:
-        cells = cells[:-1]
-    return cells
-
-
-def _tabulate(
-    path: Path,
-    records: list[list[str]],
-    row_numbers: list[int],
-    skip: int,
-    expected: list[str],
-    delimiter: str | None,
-    skipped: list[Skipped],
-    body=None,
-    header_index: int | None = None,
-    sections: bool = False,
-) -> RawTable:
-    """Header, data, bad records and non-data lines from records of text cells (CSV and Excel).
-
-    ``body`` is the records below the header already read in bulk (frame, rows, bad records);
-    then ``records`` holds only the lines down to the header. ``sections``: see :func:`read_raw`.
-    """
-    for index in range(min(skip, len(records))):
-        if row_numbers[index] not in {s.row for s in skipped}:
-            skipped.append(Skipped(row_numbers[index], "line above the header (read.skip_rows)", _join(records[index], delimiter)))
-    if not any(any(c.strip() for c in r) for r in records[skip:]):
-        raise ReadError(f"{path.name}: the file has no header row", hint="the first non-empty line must name the columns")
-    if header_index is None:
-        header_index = find_header(records, expected, skip)
-    for index in range(skip, header_index):
-        reason = "blank line" if not any(c.strip() for c in records[index]) else (
-            "comment line" if records[index] and records[index][0].lstrip().startswith("#") else "report title or note above the header"
-        )
-        skipped.append(Skipped(row_numbers[index], reason, _join(records[index], delimiter)))
-    header_cells = _trim_header(records[header_index])
-    header = dedupe_header(header_cells)
-    if body is None:
-        below, below_rows = records[header_index + 1 :], row_numbers[header_index + 1 :]
-        if sections:
-            below, below_rows = _skip_other_tables(below, below_rows, header_cells, delimiter, skipped)
-        body = _body_from_records(below, below_rows, len(header), delimiter)
-    frame, rows, bad = body
-    frame.columns = header
-    labels = classify_frame(frame, header_cells)
-    nondata = labels.notna().to_numpy()
-    if nondata.any():
-        for index in np.flatnonzero(nondata):
-            skipped.append(Skipped(int(rows[index]), labels.iloc[index], _join(frame.iloc[index].tolist(), delimiter)))
-        frame = frame.loc[~nondata]
-        rows = rows[~nondata]
-    frame = frame.reset_index(drop=True)
-    frame, rows = _skip_summary_rows(frame, rows, skipped, delimiter)
-    skipped.sort(key=lambda s: s.row)
-    if frame.empty and not bad:
-        raise ReadError(f"{path.name}: the file has a header but no data rows", hint="export it again with data in it")
-    warnings = []
-    blank = sum(1 for s in skipped if s.reason == "blank line")
-    if blank:
-        warnings.append(f"{path.name}: skipped {blank} blank line(s)")
-    return RawTable(path, frame, [int(r) for r in rows], bad, None, delimiter, warnings, skipped, list(header_cells),
-                    row_numbers[header_index])
-
-
-def _skip_other_tables(records, row_numbers, header_cells, delimiter, skipped: list[Skipped]):
-    """The records below the header without the other tables of a report in sections (GA4)."""
-    starts = other_tables(records, header_cells)
-    kept, kept_rows = [], []
-    for index, (record, row) in enumerate(zip(records, row_numbers)):
-        if index in starts:
-            cells = _trim_header(records[starts[index]])
-            shown = _join(cells[:3], delimiter) + (", …" if len(cells) > 3 else "")
-            skipped.append(Skipped(row, f"another table of the report (its header is row {row_numbers[starts[index]]}: "
-                                        f"{shown})", _join(record, delimiter)))
-        else:
-            kept.append(record)
-            kept_rows.append(row)
-    return kept, kept_rows
-
-
-def _body_from_records(records, row_numbers, width, delimiter):
-    """Records below the header as a frame of the header's width; rows with surplus values are bad records."""
-    data: list[list[str]] = []
-    rows: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    for record, row in zip(records, row_numbers):
-        if len(record) > width:
-            if any(cell.strip() for cell in record[width:]):
-                where = f"a value probably contains an unquoted {_DELIMITER_NAMES.get(delimiter, delimiter)}; " if delimiter else ""
-                bad.append((
-                    row,
-                    f"row {row} has {len(record)} values but the header has {width} columns: "
-                    f"{where}put that value in double quotes or re-export the file",
-                    _join(record, delimiter),
-                ))
-                continue
-            record = record[:width]  # trailing empty cells, as Excel writes them
-        elif len(record) < width:
-            record = record + [""] * (width - len(record))
-        data.append(record)
-        rows.append(row)
-    frame = pd.DataFrame(data, columns=range(width), dtype="str") if data else pd.DataFrame(columns=range(width), dtype="str")
-    return frame, np.asarray(rows, dtype=np.int64), bad
-
-
-def _skip_summary_rows(frame: pd.DataFrame, rows, skipped: list[Skipped], delimiter):
-    """The first or last data row may be a summary (Meta, Google Ads): blank labels, numbers = sums."""
-    if len(frame) < 3:
-        return frame, rows
-    for index in (len(frame) - 1, 0):
-        candidate = frame.iloc[index].tolist()
-        # cheap test first: a summary row has at least one empty label-like cell and some numbers
-        if all(cell.strip() for cell in candidate):
-            continue
-        middle = frame.iloc[1:-1]
-        labels = []
-        for position, column in enumerate(frame.columns):
-            cells = middle[column][middle[column].str.strip().ne("")]
-            if len(cells) and (~cells.str.fullmatch(r"[\s\d.,%$€£()\-]+")).sum() >= 0.8 * len(cells):
-                labels.append(position)
-        if not labels:
-            return frame, rows
-        reason = _summary_reason(frame, index, labels)
-        if reason:
-            skipped.append(Skipped(int(rows[index]), reason, _join(candidate, delimiter)))
-            keep = np.ones(len(frame), dtype=bool)
-            keep[index] = False
-            return frame.loc[keep].reset_index(drop=True), rows[keep]
-    return frame, rows
-
-
-def _summary_reason(frame: pd.DataFrame, index: int, labels: list[int]) -> str | None:
-    """The row's labels are empty and each of its numbers is the sum of the column's other rows."""
-    from coordkit.ingest.numbers import parse_numbers
-
-    candidate = frame.iloc[index]
-    if any(candidate.iloc[p].strip() not in ("", "--", "-") for p in labels):
-        return None
-    others = frame.drop(index=frame.index[index])
-    matched = 0
-    for position, column in enumerate(frame.columns):
-        if position in labels or not candidate.iloc[position].strip():
-            continue
-        best = None
-        for locale in ("en", "de"):
-            values = parse_numbers(pd.concat([pd.Series([candidate.iloc[position]]), others[column]], ignore_index=True), locale)[0]
-            if best is None or values.notna().sum() > best.notna().sum():
-                best = values
-        value, column_values = best.iloc[0], best.iloc[1:].dropna()
-        if pd.isna(value) or len(column_values) < 2:
-            continue
-        total = float(column_values.sum())
-        if abs(total - value) > max(0.011, abs(total) * 1e-6):
-            return None
-        matched += total != 0
-    return "summary row (its numbers are the sums of the other rows)" if matched else None
-
-
-def _join(record: list[str], delimiter: str | None) -> str:
-    return (delimiter or ",").join(record)
 
 
 # --- Parquet -------------------------------------------------------------------
