@@ -38,12 +38,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from coordkit.analysis.drivers import (
-    _check_columns,
-    _check_different_periods,
-    _frame_numbers,
-    _frame_period_mask,
-    segment_label,
+from coordkit.analysis.segment_cells import segment_label
+from coordkit.analysis.segment_inputs import (
+    check_columns,
+    check_different_periods,
+    frame_numbers,
+    frame_period_mask,
 )
 from coordkit.errors import AnalysisError, ParameterError, allowed_values_message
 
@@ -145,10 +145,10 @@ def compute_factor_bridge(
 
     factors = list(factors)
     dims = _dims(by)
-    _check_columns(list(frame.columns), [period_column, *dims, *factors], "data")
+    check_columns(list(frame.columns), [period_column, *dims, *factors], "data")
     if not factors:
         raise ParameterError("factors needs at least one column")
-    _check_different_periods(before, after)
+    check_different_periods(before, after)
     values_before = _one_row_per_segment(frame, dims, factors, period_column, before)
     values_after = _one_row_per_segment(frame, dims, factors, period_column, after)
     both = _side_by_side(values_before, values_after)
@@ -190,8 +190,8 @@ def compute_bridge(
     names = list(rate_names) if rate_names is not None else [f"{chain[k]}/{chain[k - 1]}" for k in range(1, len(chain))]
     if len(names) != len(chain) - 1:
         raise ParameterError(f"rate_names needs {len(chain) - 1} names, one per step of the chain; got {len(names)}")
-    _check_columns(list(frame.columns), [period_column, *dims, *chain], "data")
-    _check_different_periods(before, after)
+    check_columns(list(frame.columns), [period_column, *dims, *chain], "data")
+    check_different_periods(before, after)
 
     totals = [_sums(frame, dims, chain, period_column, value) for value in (before, after)]
     both = _side_by_side(*totals)
@@ -224,8 +224,8 @@ def compute_size_average_split(frame, total: str, size: str, by, period_column: 
     with effects ``size`` and ``average``.
     """
     dims = _dims(by)
-    _check_columns(list(frame.columns), [period_column, *dims, total, size], "data")
-    _check_different_periods(before, after)
+    check_columns(list(frame.columns), [period_column, *dims, total, size], "data")
+    check_different_periods(before, after)
     sums = [_sums(frame, dims, [total, size], period_column, value) for value in (before, after)]
     both = _side_by_side(*sums)
     factor = {}
@@ -286,8 +286,8 @@ def _dims(by) -> list[str]:
 def _sums(frame, dims, columns, period_column, value):
     import pandas as pd
 
-    mask = _frame_period_mask(frame[period_column], value, period_column, "data")
-    numbers = pd.DataFrame({column: _frame_numbers(frame, column, "data")[mask] for column in columns})
+    mask = frame_period_mask(frame[period_column], value, period_column, "data")
+    numbers = pd.DataFrame({column: frame_numbers(frame, column, "data")[mask] for column in columns})
     if not dims:
         return numbers.sum().to_frame().T.set_axis(pd.Index([ALL_SEGMENTS], name="segment"))
     keys = [frame[dim].astype("string").fillna("(blank)").to_numpy()[mask] for dim in dims]
@@ -295,7 +295,7 @@ def _sums(frame, dims, columns, period_column, value):
 
 
 def _one_row_per_segment(frame, dims, factors, period_column, value):
-    mask = _frame_period_mask(frame[period_column], value, period_column, "data")
+    mask = frame_period_mask(frame[period_column], value, period_column, "data")
     rows = frame.loc[mask, [*dims, *factors]]
     if dims:
         duplicated = rows.duplicated(subset=dims)

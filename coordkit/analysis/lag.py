@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from coordkit.analysis.drivers import _check_columns
+from coordkit.analysis.segment_inputs import check_columns
 from coordkit.errors import AnalysisError, ParameterError
 
 __all__ = ["compute_lagged_changes", "strongest_lag"]
@@ -58,8 +58,8 @@ def compute_lagged_changes(
     """
     if isinstance(max_lag, bool) or not isinstance(max_lag, (int, np.integer)) or max_lag < 0:
         raise ParameterError(f"max_lag must be a whole number of weeks, 0 or more; got {max_lag!r}")
-    _check_columns(list(outcome.columns), [week_column, value_column], "outcome")
-    _check_columns(list(outputs.columns), [week_column, by, output_column], "outputs")
+    check_columns(list(outcome.columns), [week_column, value_column], "outcome")
+    check_columns(list(outputs.columns), [week_column, by, output_column], "outputs")
     if outcome[week_column].duplicated().any():
         duplicate = outcome.loc[outcome[week_column].duplicated(), week_column].iloc[0]
         raise AnalysisError(f"outcome: more than one row for week {duplicate!r}; give one row per week")
