@@ -28,11 +28,8 @@ import numpy as np
 import pandas as pd
 
 from coordkit.analysis.attributed_intervals import volume_note
-from coordkit.analysis.grouping import aggregate
-from coordkit.analysis.judgement import judge_against_target, position_sentence, target_series
+from coordkit.analysis.judgement import target_series
 from coordkit.analysis.metrics import (
-    METRIC_LABELS,
-    MONEY_METRICS,
     OPPORTUNITY_KINDS,
     OUTCOME_METRICS,
     metric_totals,
@@ -45,8 +42,15 @@ from coordkit.analysis.review_attributed import (
     attributed_table,
     window_rows,
 )
-from coordkit.analysis.review_context import ReviewContext, review_context
+from coordkit.analysis.review_context import ALL_TEAMS, ReviewContext, review_context
 from coordkit.analysis.review_quality import data_quality
+from coordkit.analysis.review_sections import (
+    activity_without_outcome,
+    headline_rows,
+    metric_series,
+    outputs_by,
+    trend_rows,
+)
 from coordkit.analysis.signals import compute_xmr
 from coordkit.analysis.what_moved import (
     COMPARE_LABELS,
@@ -56,7 +60,7 @@ from coordkit.analysis.what_moved import (
     movement_rows,
 )
 from coordkit.errors import ParameterError, allowed_values_message
-from coordkit.model.calendar import comparison_weeks, iso_week_label, trailing_weeks
+from coordkit.model.calendar import iso_week_label, trailing_weeks
 from coordkit.numbers import format_metric
 
 __all__ = [
@@ -71,12 +75,6 @@ __all__ = [
     "review_context",
 ]
 
-ALL_TEAMS = "all"
-#: a campaign with at least this many outputs in the trailing window and no outcome is "activity without outcome"
-ACTIVITY_MIN_OUTPUTS = 10
-#: ... or at least this much spend (and this share of the team's 13-week spend)
-ACTIVITY_MIN_COST = 1000.0
-ACTIVITY_MIN_COST_SHARE = 0.02
 #: name -> hook(context, review, facts, outputs) returning what an extra section shows (a frame or a small object);
 #: other features add theirs here (e.g. pipeline movement) and a present function shows review.extra_sections[name]
 SECTION_HOOKS: dict = {}
@@ -276,10 +274,10 @@ def compute_weekly_review(
     outputs = context.derived(("outputs", team), lambda: _team_rows(context.outputs, team))
     scoped = context.derived(("scoped facts", team), lambda: facts.assign(scope=team))
     totals = context.derived(("metric totals", team), lambda: metric_totals(scoped, ("scope",)))
-    series = _metric_series(totals, history, team, empty=scoped.empty)
+    series = metric_series(totals, history, team, empty=scoped.empty)
     goals = context.derived(("goals", team), lambda: {m: target_series(context.targets, team, m) for m in OUTCOME_METRICS})
-    trends = _trends(series, week, context.targets, team, context.first_week, goals)
-    headline = _headline(series, context.targets, week, team, trends, config.currency, context.first_week, goals)
+    trends = trend_rows(series, week, context.targets, team, context.first_week, goals)
+    headline = headline_rows(series, context.targets, week, team, trends, config.currency, context.first_week, goals)
     credit = context.derived(("credit", team, model), lambda: _team_rows(context.credit(model), team))
     opportunities = context.derived(("opportunities", team), lambda: facts[facts["kind"].isin(OPPORTUNITY_KINDS)])
     from coordkit.analysis.spend import compute_spend, spend_inputs
@@ -312,12 +310,12 @@ def compute_weekly_review(
         currency=config.currency,
         headline=headline,
         trends=trends,
-        outputs_by_channel=_outputs_by(shipped, plan, week, "channel"),
-        outputs_by_kind=_outputs_by(shipped, None, week, "kind"),
-        outputs_by_owner=_outputs_by(shipped, None, week, "owner"),
+        outputs_by_channel=outputs_by(shipped, plan, week, "channel"),
+        outputs_by_kind=outputs_by(shipped, None, week, "kind"),
+        outputs_by_owner=outputs_by(shipped, None, week, "owner"),
         attributed_by_channel=by_channel,
         attributed_by_campaign=by_campaign,
-        activity_without_outcome=_activity_without_outcome(outputs, credit, context.touch_counts, week),
+        activity_without_outcome=activity_without_outcome(outputs, credit, context.touch_counts, week),
         what_moved=movement.explanation,
         what_moved_bridge=movement.bridge,
         what_moved_narrative=movement.narrative,
@@ -421,126 +419,6 @@ def _clean_already(values: pd.Series) -> bool:
 def _redacted(value):
     """:func:`redact_text`, remembered per text: the same campaign names, titles and owners recur in every review."""
     return _redacted_text(value) if isinstance(value, str) else value
-
-
-# --- sections ----------------------------------------------------------------
-
-
-def _metric_series(totals: pd.DataFrame, weeks: list[dt.date], team: str, empty: bool) -> dict[str, pd.Series]:
-    """Metric -> its weekly values over ``weeks`` (zeros filled), from ``metric_totals`` of one team's facts (scope ``team``).
-
-    The values of ``weekly_metrics(facts, weeks, by=("scope",))`` for each
-    metric, without building and splitting its long frame; empty when the
-    team has no outcome at all, as that frame is.
-    """
-    if empty:
-        return {metric: pd.Series(dtype="float64", name="value", index=pd.Index([], name="week", dtype=object))
-                for metric in OUTCOME_METRICS}
-    grid = pd.MultiIndex.from_product([weeks, [team]], names=["week", "scope"])
-    wide = totals.reindex(grid, fill_value=0.0)
-    index = pd.Index(weeks, name="week", dtype=object)
-    return {metric: pd.Series(wide[metric].to_numpy(), index=index, name="value") for metric in OUTCOME_METRICS}
-
-
-def _trends(series: dict[str, pd.Series], week: dt.date, targets: pd.DataFrame | None = None, team: str = ALL_TEAMS,
-            first_week: dt.date | None = None, goals: dict | None = None) -> pd.DataFrame:
-    """XmR chart per metric: limits from the 13 weeks before ``week``; ``week`` judged against them.
-
-    Every headline metric is a count or money, so a lower limit below zero is
-    shown as 0 (a natural lower bound); the rules are judged on the unfloored
-    limits, as Wheeler computes them. ``last_year`` is the same week 52 weeks
-    earlier, and ``target`` the week's target, for the trend chart's lines.
-    """
-    from coordkit.analysis.judgement import target_series
-
-    weeks = trailing_weeks(week, TREND_WEEKS) + [week]
-    frames = []
-    for metric in OUTCOME_METRICS:
-        full = series[metric]
-        chart = compute_xmr(full.reindex(weeks, fill_value=0.0), baseline=TREND_WEEKS)
-        chart = chart.rename(columns={chart.columns[0]: "week"})
-        chart["lower_limit"] = chart["lower_limit"].clip(lower=0.0)
-        first = first_week or (min(full.index) if len(full) else week)
-        chart["last_year"] = [float(full.get(w - dt.timedelta(days=364), np.nan)) if w - dt.timedelta(days=364) >= first
-                              else np.nan for w in chart["week"]]
-        goal = goals[metric] if goals is not None else target_series(targets, team, metric)
-        chart["target"] = [float(goal[w]) if w in goal.index else np.nan for w in chart["week"]]
-        chart.insert(0, "metric", metric)
-        frames.append(chart)
-    return pd.concat(frames, ignore_index=True)
-
-
-def _headline(all_series: dict[str, pd.Series], targets: pd.DataFrame, week: dt.date, team: str, trends: pd.DataFrame,
-              currency: str, first_week: dt.date, goals: dict | None = None) -> pd.DataFrame:
-    judged = judge_against_target(None, targets, week, team, OUTCOME_METRICS, goals, all_series).set_index("metric")
-    records = []
-    for metric in OUTCOME_METRICS:
-        series = all_series[metric]
-        last_year = comparison_weeks(week, "last_year")[0]
-        chart = trends[trends["metric"] == metric].reset_index(drop=True)
-        last = chart.iloc[-1]
-        money = metric in MONEY_METRICS
-        position = position_sentence(chart, lambda v, m=money: format_metric(v, m, currency))
-        records.append({
-            "metric": metric,
-            "label": METRIC_LABELS[metric],
-            "money": money,
-            "value": float(series.get(week, 0.0)),
-            **judged.loc[metric].to_dict(),
-            "last_week": float(series.get(comparison_weeks(week, "previous")[0], np.nan)),
-            "trailing4": float(series.reindex(comparison_weeks(week, "trailing4")).mean()),
-            "trailing13": float(series.reindex(comparison_weeks(week, "trailing13")).mean()),
-            # before the data starts there is no "last year", not a zero
-            "last_year": float(series.get(last_year, np.nan)) if last_year >= first_week else np.nan,
-            "rule": last["rule"],
-            "signal": bool(last["rule"]),
-            "centre": float(last["centre"]),
-            "lower_limit": float(last["lower_limit"]),
-            "upper_limit": float(last["upper_limit"]),
-            "position": position,
-            "verdict": f"{METRIC_LABELS[metric]}: {position}",
-        })
-    frame = pd.DataFrame(records)
-    frame["vs_target"] = frame["gap"]
-    frame["vs_last_week"] = frame["value"] - frame["last_week"]
-    return frame
-
-
-def _outputs_by(shipped: tuple[pd.DataFrame, pd.DataFrame], plan: pd.DataFrame | None, week: dt.date,
-                column: str) -> pd.DataFrame:
-    """Outputs and cost per ``column`` this week, last week's count, and (with ``plan``, the team's spend plan) planned cost.
-
-    ``shipped`` is (this week's outputs, last week's outputs).
-    """
-    this = aggregate(shipped[0], column, outputs=("output_id", "count"), cost=("cost", "sum"))
-    before = aggregate(shipped[1], column, last_week=("output_id", "count"))
-    frame = this.join(before, how="outer").fillna(0)
-    if plan is not None and column == "channel":
-        plan = plan[plan["week"] == week]
-        planned = plan[plan["channel"] != ""].groupby("channel")["planned_cost"].sum().rename("planned_cost")
-        frame = frame.join(planned, how="outer").fillna(0)
-    frame = frame.reset_index().rename(columns={"index": column})
-    frame["outputs"] = frame["outputs"].astype(int)
-    frame["last_week"] = frame["last_week"].astype(int)
-    return frame.sort_values(["outputs", "cost"], ascending=False, kind="stable").reset_index(drop=True)
-
-
-def _activity_without_outcome(outputs, credit, touch_counts, week) -> pd.DataFrame:
-    """Campaigns with much output or spend in the last 13 weeks and no attributed outcome in that time."""
-    window = trailing_weeks(week, TREND_WEEKS - 1) + [week]
-    recent = outputs[outputs["week"].isin(window)]
-    per_campaign = aggregate(recent, "campaign", outputs=("output_id", "count"), cost=("cost", "sum"),
-                             channel=("channel", "first"))
-    credited = credit[credit["week"].isin(window)].groupby("campaign")["credit"].sum()
-    per_campaign = per_campaign.join(credited.rename("outcomes"), how="left").fillna({"outcomes": 0.0})
-    per_campaign = per_campaign.join(touch_counts.set_index("campaign")["touches"], how="left").fillna({"touches": 0})
-    # by money as well as by count: a few expensive outputs with nothing to show matter as much as many cheap ones
-    spend_floor = max(ACTIVITY_MIN_COST, ACTIVITY_MIN_COST_SHARE * float(recent["cost"].sum()))
-    much = (per_campaign["outputs"] >= ACTIVITY_MIN_OUTPUTS) | (per_campaign["cost"] >= spend_floor)
-    flagged = per_campaign[much & (per_campaign["outcomes"] == 0)]
-    flagged = flagged.reset_index().sort_values(["cost", "outputs"], ascending=False, kind="stable")
-    flagged["touches"] = flagged["touches"].astype(int)
-    return flagged[["campaign", "channel", "outputs", "touches", "cost"]].reset_index(drop=True)
 
 
 def compare_label(compare: str) -> str:

@@ -27,11 +27,11 @@ from coordkit.analysis.grouping import aggregate
 from coordkit.analysis.metrics import OPPORTUNITY_KINDS, OUTCOME_METRICS, weekly_metrics
 from coordkit.analysis.review import (
     NOT_CREDITED,
-    _metric_series,
     compute_weekly_review,
     review_context,
 )
 from coordkit.analysis.review_attributed import window_rows
+from coordkit.analysis.review_sections import metric_series
 from coordkit.model.attribution.workspace_intervals import credit_intervals
 from coordkit.model.calendar import trailing_weeks
 
@@ -103,7 +103,7 @@ def test_headline_series_equal_the_weekly_metrics_frame_split_per_metric(context
     for week in WEEKS[:2]:
         history = trailing_weeks(week, 65) + [week]
         long = weekly_metrics(scoped, history, by=("scope",))
-        series = _metric_series(metric_totals(scoped, ("scope",)), history, team, empty=scoped.empty)
+        series = metric_series(metric_totals(scoped, ("scope",)), history, team, empty=scoped.empty)
         for metric in OUTCOME_METRICS:
             expected = long[long["metric"] == metric].set_index("week")["value"].sort_index()
             pd.testing.assert_series_equal(series[metric], expected, check_exact=True, check_index_type=False)
