@@ -147,6 +147,9 @@ def _parse(text: str, origin: str) -> Preset:
     bad_read = sorted(set(read) - set(_READ_KEYS))
     if bad_read:
         raise ParameterError(f"preset {origin}: " + allowed_values_message("read key", bad_read[0], _READ_KEYS))
+    if "sections" in read and not isinstance(read["sections"], bool):
+        # a quoted "false" would be truthy: whole tables would be skipped on a misread switch
+        raise ParameterError(f"preset {origin}: " + allowed_values_message("read.sections", read["sections"], (True, False)))
     for section in ("columns", "constants", "values", "derive", "dates", "empty_hints"):
         block = data.get(section) or {}
         if not isinstance(block, dict):

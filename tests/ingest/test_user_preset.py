@@ -57,6 +57,8 @@ def test_user_preset_is_usable_from_the_cli(tmp_path, capsys):
         ("name: x\ntable: leads\ncolumns: {outcome_id: A}\n", r"table must be one of 'outputs', .*; got 'leads'"),
         ("name: x\ntable: outcomes\ncolumns: {deal_value: A}\n", r"column of table 'outcomes' must be one of .*; got 'deal_value'"),
         ("name: x\ntable: outcomes\n", r"missing key 'columns'"),
+        ("name: x\ntable: outcomes\nread: {sections: 'false'}\ncolumns: {outcome_id: A}\n",
+         r"read.sections must be one of True, False; got 'false'"),
     ],
 )
 def test_broken_user_presets_get_clear_errors(tmp_path, text, message):
